@@ -1,0 +1,182 @@
+import type { Role } from './model.js';
+import type { RawLab } from './defaults.js';
+import { closest } from './suggest.js';
+
+/** A problem found in a lab that passed the schema: where (path, optionally a key there) and what. */
+export interface Problem {
+  path: (string | number)[];
+  key?: string;
+  message: string;
+}
+
+/** RFC 1123 host name: dot-separated labels of letters, digits and inner hyphens, 63 characters each, 253 in all. */
+export function domainProblem(domain: string): string | undefined {
+  const d = domain.replace(/\.$/, '');
+  if (d.length > 253) return 'is longer than 253 characters';
+  const labels = d.split('.');
+  if (labels.length < 2) return 'needs at least two labels, like foobar.com';
+  for (const label of labels) {
+    if (label.length === 0) return 'has an empty label (two dots in a row?)';
+    if (label.length > 63) return `has a label longer than 63 characters ('${label.slice(0, 20)}...')`;
+    if (!/^[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?$/.test(label))
+      return `has an invalid label '${label}': letters, digits and '-' only, not at either end`;
+  }
+  if (/^[0-9]+$/.test(labels[labels.length - 1])) return 'has an all-numeric top-level label';
+  return undefined;
+}
+
+const RECORD_NAME = /^(@|\*|[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$/;
+
+/** Which roles may be forwarded to by which. */
+const UPSTREAM_ROLES: Partial<Record<Role, Role[]>> = { lb: ['web', 'app'], web: ['app'] };
+
+/** Semantic checks the schema cannot express: references, uniqueness, DNS conflicts. */
+export function checkLab(lab: RawLab): Problem[] {
+  const problems: Problem[] = [];
+  const add = (path: Problem['path'], message: string, key?: string) => problems.push({ path, message, key });
+
+  const domainIssue = domainProblem(lab.domain);
+  if (domainIssue) add(['domain'], `domain: '${lab.domain}' is not a valid domain name: it ${domainIssue}`);
+
+  const networkNames = lab.networks.map((n) => n.name);
+  duplicates(networkNames).forEach((i) => add(['networks', i, 'name'], `networks[${i}]: the network name '${networkNames[i]}' is used twice`));
+
+  const names = lab.components.map((c) => c.name);
+  duplicates(names).forEach((i) => add(['components', i, 'name'], `components[${i}]: the component name '${names[i]}' is used twice; names must be unique`));
+  const byName = new Map(lab.components.map((c) => [c.name, c]));
+
+  const ref = (path: Problem['path'], name: string, what: string, roles?: Role[]) => {
+    const c = byName.get(name);
+    if (!c) {
+      const hint = closest(name, names);
+      add(path, `${fieldPath(path)}: no component named '${name}'${hint ? ` (did you mean '${hint}'?)` : ''}; components: ${names.join(', ')}`);
+    } else if (roles && !roles.includes(c.role)) {
+      add(path, `${fieldPath(path)}: '${name}' is a ${c.role} component, but ${what} must be one of the roles ${roles.join(', ')}`);
+    }
+  };
+
+  lab.components.forEach((c, i) => {
+    const at = (...rest: (string | number)[]) => ['components', i, ...rest];
+    c.networks.forEach((n, j) => {
+      if (!networkNames.includes(n)) {
+        const hint = closest(n, networkNames);
+        add(at('networks', j), `components[${i}].networks: no network named '${n}'${hint ? ` (did you mean '${hint}'?)` : ''}; networks: ${networkNames.join(', ')}`);
+      }
+    });
+    const onlyFor = (field: keyof typeof c, roles: Role[]) => {
+      if (c[field] !== undefined && !roles.includes(c.role))
+        add(at(), `components[${i}] (${c.name}): '${field}' only applies to ${roles.join(' or ')} components, not ${c.role}`, field);
+    };
+    onlyFor('upstreams', ['lb', 'web']);
+    onlyFor('database', ['app']);
+    onlyFor('replica_of', ['db']);
+    onlyFor('cpu_cost_ms', ['app']);
+    onlyFor('tls', ['lb']);
+    onlyFor('scrapes', ['monitor']);
+    const allowed = UPSTREAM_ROLES[c.role];
+    if (allowed && !c.upstreams?.length) add(at(), `components[${i}] (${c.name}): a ${c.role} component needs 'upstreams', the ${allowed.join(' or ')} components it forwards to`);
+    c.upstreams?.forEach((u, j) => ref(at('upstreams', j), u, `an upstream of a ${c.role}`, allowed));
+    if (c.role === 'app' && !c.database) add(at(), `components[${i}] (${c.name}): an app component needs 'database' with the write and read db components`);
+    if (c.database) {
+      ref(at('database', 'write'), c.database.write, 'the write database', ['db']);
+      ref(at('database', 'read'), c.database.read, 'the read database', ['db']);
+    }
+    if (c.replica_of !== undefined) {
+      if (c.replica_of === c.name) add(at('replica_of'), `components[${i}].replica_of: a database cannot replicate from itself`);
+      else ref(at('replica_of'), c.replica_of, 'the primary of a replica', ['db']);
+    }
+    c.scrapes?.forEach((s, j) => ref(at('scrapes', j), s, 'a scrape target', ['lb', 'web', 'app']));
+    if (c.max_replicas !== undefined && c.max_replicas < (c.replicas ?? 1))
+      add(at('max_replicas'), `components[${i}].max_replicas (${c.max_replicas}) is below replicas (${c.replicas})`);
+    if ((c.replicas ?? 1) > 1 && c.role !== 'app' && c.role !== 'web')
+      add(at('replicas'), `components[${i}].replicas: only app and web components can run several replicas; give each ${c.role} its own component`);
+  });
+
+  for (const role of ['dns', 'app', 'db'] as const) {
+    if (!lab.components.some((c) => c.role === role))
+      add(['components'], `components: a lab needs at least one ${role} component (roles present: ${[...new Set(lab.components.map((c) => c.role))].join(', ')})`);
+  }
+  if (!lab.components.some((c) => c.role === 'web' || c.role === 'lb'))
+    add(['components'], 'components: a lab needs a web or lb component to receive the users\' requests');
+  const primaries = lab.components.filter((c) => c.role === 'db' && !c.replica_of);
+  if (lab.components.some((c) => c.role === 'db') && primaries.length === 0)
+    add(['components'], 'components: every db component is a replica; one must be the primary (no replica_of)');
+
+  checkRecords(lab, byName, add);
+
+  const epNames = lab.entrypoints.map((e) => e.name);
+  duplicates(epNames).forEach((i) => add(['entrypoints', i, 'name'], `entrypoints[${i}]: the entry point name '${epNames[i]}' is used twice`));
+  lab.entrypoints.forEach((e, i) => ref(['entrypoints', i, 'component'], e.component, 'an entry point'));
+
+  const scenarioNames = (lab.scenarios ?? []).map((s) => s.name);
+  duplicates(scenarioNames).forEach((i) => add(['scenarios', i, 'name'], `scenarios[${i}]: the scenario name '${scenarioNames[i]}' is used twice`));
+  (lab.scenarios ?? []).forEach((s, i) => {
+    const actions = (['break', 'restart', 'deploy', 'scale'] as const).filter((k) => s[k] !== undefined);
+    if (actions.length !== 1)
+      add(['scenarios', i], `scenarios[${i}] (${s.name}): give exactly one action of break, restart, deploy, scale (found ${actions.length ? actions.join(' and ') : 'none'})`);
+    for (const k of ['break', 'restart', 'scale'] as const) {
+      const target = s[k]?.component;
+      if (target !== undefined) ref(['scenarios', i, k, 'component'], target, `the component of a ${k} scenario`);
+    }
+    if (s.scale) {
+      const c = byName.get(s.scale.component);
+      if (c && s.scale.to > Math.max(c.max_replicas ?? 1, c.replicas ?? 1))
+        add(['scenarios', i, 'scale', 'to'], `scenarios[${i}].scale.to: ${s.scale.component} allows at most ${Math.max(c.max_replicas ?? 1, c.replicas ?? 1)} replicas (max_replicas)`);
+    }
+  });
+  return problems;
+}
+
+function checkRecords(lab: RawLab, byName: Map<string, RawLab['components'][number]>, add: (p: Problem['path'], m: string, k?: string) => void) {
+  const records = lab.dns.records;
+  const names = records.map((r) => normalizeName(r.name, lab.domain));
+  records.forEach((r, i) => {
+    const at = (...rest: (string | number)[]) => ['dns', 'records', i, ...rest];
+    if (!RECORD_NAME.test(r.name.toLowerCase()))
+      add(at('name'), `dns.records[${i}].name: '${r.name}' is not a valid record name: '@' for the domain itself, or labels of letters, digits and '-'`);
+    if (r.type === 'A') {
+      if (r.target !== undefined) add(at(), `dns.records[${i}]: an A record names a 'component' whose address it holds, not a 'target'`, 'target');
+      if (r.component === undefined) add(at(), `dns.records[${i}]: an A record needs 'component', the component whose address it holds`);
+      else {
+        const c = byName.get(r.component);
+        if (!c) add(at('component'), `dns.records[${i}].component: no component named '${r.component}'; components: ${[...byName.keys()].join(', ')}`);
+        else if ((c.replicas ?? 1) > 1 || (c.max_replicas ?? 1) > 1)
+          add(at('component'), `dns.records[${i}].component: '${r.component}' runs several replicas and has no single address for an A record`);
+      }
+    } else {
+      if (r.component !== undefined) add(at(), `dns.records[${i}]: a ${r.type} record has a 'target' name, not a 'component'`, 'component');
+      if (r.target === undefined) add(at(), `dns.records[${i}]: a ${r.type} record needs 'target', the name it points to`);
+    }
+    if (r.type === 'CNAME') {
+      if (names[i] === lab.domain.toLowerCase().replace(/\.$/, ''))
+        add(at('name'), `dns.records[${i}]: a CNAME cannot be at the zone apex '@', which holds the SOA and NS records`);
+      const clash = names.findIndex((n, j) => j !== i && n === names[i]);
+      if (clash >= 0)
+        add(at('name'), `dns.records[${i}]: the CNAME '${r.name}' shares its name with dns.records[${clash}] (${records[clash].type}); a CNAME must be the only record at its name`);
+      if (r.target !== undefined && normalizeName(r.target, lab.domain) === names[i])
+        add(at('target'), `dns.records[${i}].target: the CNAME '${r.name}' points to itself`);
+    }
+  });
+  const seen = new Set<string>();
+  records.forEach((r, i) => {
+    const key = `${names[i]} ${r.type} ${r.component ?? r.target}`;
+    if (seen.has(key)) add(['dns', 'records', i], `dns.records[${i}]: the same ${r.type} record for '${r.name}' appears twice`);
+    seen.add(key);
+  });
+}
+
+/** Fully qualified, lower-case form of a record name relative to the domain. */
+export function normalizeName(name: string, domain: string): string {
+  const d = domain.toLowerCase().replace(/\.$/, '');
+  const n = name.toLowerCase();
+  if (n === '@') return d;
+  if (n.endsWith('.')) return n.slice(0, -1);
+  return `${n}.${d}`;
+}
+
+function duplicates(values: string[]): number[] {
+  return values.map((v, i) => (values.indexOf(v) !== i ? i : -1)).filter((i) => i >= 0);
+}
+
+const fieldPath = (p: Problem['path']) =>
+  p.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${k}` : k), '');

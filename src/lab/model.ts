@@ -1,0 +1,112 @@
+/**
+ * The lab model: what a lab file describes, after validation and defaults.
+ * Everything outside src/lab works with these types; YAML never leaves this folder.
+ */
+
+export const ROLES = ['dns', 'lb', 'web', 'app', 'db', 'monitor'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const FAULT_MODES = ['kill', 'stop', 'crash', 'pause', 'disconnect'] as const;
+export type FaultMode = (typeof FAULT_MODES)[number];
+
+export const FAILURE_LAYERS = ['dns', 'connect', 'timeout', 'http', 'database'] as const;
+export type FailureLayer = (typeof FAILURE_LAYERS)[number];
+
+export interface Network {
+  name: string;
+  description: string;
+  /** Internal networks have no route to the outside: the firewall of the lab. */
+  internal: boolean;
+}
+
+export interface DatabaseLinks {
+  /** Component that takes writes (the primary). */
+  write: string;
+  /** Component that serves reads (a replica, or the primary itself). */
+  read: string;
+}
+
+export interface Component {
+  name: string;
+  role: Role;
+  /** Which image the component runs; the role's image unless the lab says otherwise. */
+  image: Role;
+  /** The machine this component stands for, e.g. server-1: a lab shows which parts share a server. */
+  server: string;
+  networks: string[];
+  replicas: number;
+  /** Highest replica count `scale` accepts; equal to replicas when the component cannot scale. */
+  maxReplicas: number;
+  /** Components this one forwards requests to (web, lb), in order. */
+  upstreams: string[];
+  /** For app servers: where they write and read. */
+  database?: DatabaseLinks;
+  /** For a database replica: the primary it follows. */
+  replicaOf?: string;
+  /** CPU limit in cores (compose `cpus`), if any. */
+  cpus?: number;
+  /** Extra CPU time the app server burns per request, in milliseconds, so that scaling shows under load. */
+  cpuCostMs?: number;
+  /** For lb: terminate TLS for the domain with a certificate generated for the lab. */
+  tls: boolean;
+  /** For monitor: components scraped. */
+  scrapes: string[];
+}
+
+export type DnsRecord =
+  | { name: string; type: 'A'; component: string }
+  | { name: string; type: 'CNAME'; target: string }
+  | { name: string; type: 'NS'; target: string };
+
+export interface Entrypoint {
+  name: string;
+  component: string;
+  port: number;
+  protocol: 'http' | 'https' | 'dns' | 'monitor';
+}
+
+export interface Expectation {
+  /** What the student should expect, in words. */
+  says: string;
+  /** none: no request may fail; some: failures are expected; all: every request fails while broken. */
+  failures: 'none' | 'some' | 'all';
+  /** The only layers failures may be classified in. */
+  layers?: FailureLayer[];
+  reads?: 'ok' | 'fail';
+  writes?: 'ok' | 'fail';
+}
+
+export type ScenarioAction =
+  | { kind: 'break'; component: string; mode: FaultMode }
+  | { kind: 'restart'; component: string }
+  | { kind: 'deploy'; strategy: 'recreate' | 'rolling' | 'blue-green' }
+  | { kind: 'scale'; component: string; from: number; to: number };
+
+export interface Scenario {
+  name: string;
+  title: string;
+  action: ScenarioAction;
+  expect: Expectation;
+}
+
+export interface Lab {
+  name: string;
+  title: string;
+  stage: 1 | 2 | 3 | 4;
+  description: string;
+  domain: string;
+  networks: Network[];
+  components: Component[];
+  dns: DnsRecord[];
+  entrypoints: Entrypoint[];
+  scenarios: Scenario[];
+  questions: string[];
+  /** Where the lab was read from. */
+  source: string;
+}
+
+export const component = (lab: Lab, name: string): Component | undefined =>
+  lab.components.find((c) => c.name === name);
+
+export const componentsWithRole = (lab: Lab, role: Role): Component[] =>
+  lab.components.filter((c) => c.role === role);

@@ -1,0 +1,10 @@
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+/** The package root: holds templates/, labs/ and schema/, whether running from src/ or dist/. */
+export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const templatesDir = path.join(packageRoot, 'templates');
+export const labsDir = path.join(packageRoot, 'labs');
+export const schemaFile = path.join(packageRoot, 'schema', 'lab.schema.json');
+/** The bundled app server (built by scripts/bundle-app.mjs). */
+export const appBundle = path.join(packageRoot, 'dist', 'app', 'server.cjs');

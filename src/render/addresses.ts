@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import type { Lab } from '../lab/model.js';
+
+/**
+ * Addresses of a lab's networks and components.
+ *
+ * Each network gets a /24 from a /22 block chosen from the project name, so
+ * several labs can be up at once. Components that run once get a fixed
+ * address (.10 upwards, in lab order): an A record can name it, and nginx and
+ * HAProxy reach the same address after a container is recreated. Replicated
+ * components take dynamic addresses from the upper half of each network.
+ */
+export interface Addressing {
+  /** First three octets of each network's /24, by network name. */
+  networks: Record<string, { subnet: string; ipRange: string; gateway: string }>;
+  /** Fixed address of each single-replica component on each of its networks. */
+  components: Record<string, Record<string, string>>;
+}
+
+/** The /22 block for a project, e.g. "10.137.88": a hash of the name, shifted by `attempt` on a clash. */
+export function blockFor(projectName: string, attempt = 0): string {
+  const h = createHash('sha256').update(`${projectName}#${attempt}`).digest();
+  // 10.96.0.0 - 10.223.255.255: clear of Docker's default pools (172.17-31, 192.168).
+  return `10.${96 + (h[0] % 128)}.${(h[1] % 64) * 4}`;
+}
+
+export function addressLab(lab: Lab, block: string): Addressing {
+  const [a, b, c] = block.split('.').map(Number);
+  const networks: Addressing['networks'] = {};
+  lab.networks.forEach((n, i) => {
+    const prefix = `${a}.${b}.${c + i}`;
+    networks[n.name] = { subnet: `${prefix}.0/24`, ipRange: `${prefix}.128/25`, gateway: `${prefix}.1` };
+  });
+  const components: Addressing['components'] = {};
+  lab.components.forEach((comp, index) => {
+    if (comp.maxReplicas > 1) return;
+    components[comp.name] = Object.fromEntries(
+      comp.networks.map((n) => [n, networks[n].subnet.replace(/0\/24$/, String(10 + index))]),
+    );
+  });
+  return { networks, components };
+}
+
+/** The address at which `from` reaches `to`: on the first network they share. */
+export function addressFrom(lab: Lab, addressing: Addressing, from: string, to: string): string | undefined {
+  const a = lab.components.find((c) => c.name === from);
+  const b = lab.components.find((c) => c.name === to);
+  const shared = a?.networks.find((n) => b?.networks.includes(n));
+  return shared ? addressing.components[to]?.[shared] : undefined;
+}
+
+/** Whether two CIDR subnets overlap (IPv4). */
+export function overlaps(x: string, y: string): boolean {
+  const parse = (cidr: string) => {
+    const [ip, bits] = cidr.split('/');
+    const n = ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+    const size = 2 ** (32 - Number(bits));
+    const start = n - (n % size);
+    return [start, start + size - 1];
+  };
+  const [s1, e1] = parse(x);
+  const [s2, e2] = parse(y);
+  return s1 <= e2 && s2 <= e1;
+}

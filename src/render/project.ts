@@ -1,0 +1,251 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import ejs from 'ejs';
+import type { Component, Lab } from '../lab/model.js';
+import { componentsWithRole } from '../lab/model.js';
+import { normalizeName } from '../lab/check.js';
+import { templatesDir } from '../paths.js';
+import { addressFrom, addressLab, type Addressing } from './addresses.js';
+import { imageFor, type Flavor } from './flavors.js';
+import type { ProjectEnv } from './secrets.js';
+
+/** One file of a rendered project. */
+export interface ProjectFile {
+  path: string;
+  content: string;
+  mode?: number;
+}
+
+export interface RenderInput {
+  lab: Lab;
+  flavor: Flavor;
+  /** Compose project name, also the seed of the lab's addresses. */
+  projectName: string;
+  /** The /22 block of the lab's networks, e.g. "10.137.88" (see addresses.ts). */
+  block: string;
+  env: ProjectEnv;
+  /** The moment of rendering: the zone's serial number. */
+  now: Date;
+  version: string;
+}
+
+export const APP_PORT = 3000;
+/** HAProxy's own port for its health answer, statistics and metrics. */
+export const LB_ADMIN_PORT = 8404;
+export const LABEL = {
+  lab: 'dev.infra-lab.lab',
+  component: 'dev.infra-lab.component',
+  role: 'dev.infra-lab.role',
+  server: 'dev.infra-lab.server',
+  flavor: 'dev.infra-lab.flavor',
+} as const;
+
+const render = (template: string, data: object) =>
+  ejs.render(fs.readFileSync(path.join(templatesDir, 'project', template), 'utf8'), { ...data, json: JSON.stringify }, {
+    filename: path.join(templatesDir, 'project', template),
+  });
+
+/** What a web server or load balancer forwards to: fixed addresses, or a name to resolve per request. */
+export interface Upstream {
+  name: string;
+  address?: string;
+  port: number;
+  /** Replicated: resolve the service name through Docker's DNS at run time. */
+  dynamic: boolean;
+  maxReplicas: number;
+}
+
+/** Renders every file of the project in memory; writing them is the caller's job. */
+export function renderProject(input: RenderInput): ProjectFile[] {
+  const { lab, flavor } = input;
+  const addressing = addressLab(lab, input.block);
+  const upstreamsOf = (c: Component): Upstream[] =>
+    c.upstreams.map((name) => {
+      const target = lab.components.find((x) => x.name === name)!;
+      return {
+        name,
+        address: addressFrom(lab, addressing, c.name, name),
+        port: target.role === 'app' ? APP_PORT : 80,
+        dynamic: target.maxReplicas > 1,
+        maxReplicas: target.maxReplicas,
+      };
+    });
+  const ctx = { ...input, addressing, appPort: APP_PORT, lbAdminPort: LB_ADMIN_PORT, label: LABEL };
+  const files: ProjectFile[] = [];
+  const zoneFile = `db.${lab.domain}`;
+
+  files.push({ path: 'docker-compose.yml', content: render('docker-compose.yml.ejs', { ...ctx, services: lab.components.map((c) => service(c, input, addressing)), zoneFile }) });
+  for (const web of componentsWithRole(lab, 'web'))
+    files.push({ path: `config/nginx/${web.name}.conf`, content: render('nginx.conf.ejs', { ...ctx, web, upstreams: upstreamsOf(web) }) });
+  for (const lb of componentsWithRole(lab, 'lb'))
+    files.push({ path: `config/haproxy/${lb.name}.cfg`, content: render('haproxy.cfg.ejs', { ...ctx, lb, upstreams: upstreamsOf(lb) }) });
+  files.push({ path: `config/dns/${zoneFile}`, content: render('zone.ejs', { ...ctx, records: zoneRecords(lab, addressing), serial: zoneSerial(input.now) }) });
+  files.push(
+    flavor === 'official'
+      ? { path: 'config/dns/Corefile', content: render('Corefile.ejs', { ...ctx, zoneFile }) }
+      : { path: 'config/dns/named.conf', content: render('named.conf.ejs', { ...ctx, zoneFile }) },
+  );
+  componentsWithRole(lab, 'db').forEach((db, i) => {
+    const primary = db.replicaOf ? lab.components.find((c) => c.name === db.replicaOf) : undefined;
+    const replicated = !!primary || lab.components.some((c) => c.replicaOf === db.name);
+    files.push({ path: `config/db/${db.name}.cnf`, content: render('db.cnf.ejs', { ...ctx, db, serverId: i + 1, replicated, isReplica: !!primary }) });
+    files.push({ path: `initdb/${db.name}/01-schema.sh`, content: render('db-init.sh.ejs', { ...ctx, db, isReplica: !!primary }), mode: 0o755 });
+    if (primary)
+      files.push({
+        path: `initdb/${db.name}/02-replica.sh`,
+        content: render('db-replica.sh.ejs', { ...ctx, db, primary, primaryAddress: addressFrom(lab, addressing, db.name, primary.name) }),
+        mode: 0o755,
+      });
+  });
+  for (const monitor of componentsWithRole(lab, 'monitor')) {
+    const targets = monitor.scrapes.map((name) => {
+      const c = lab.components.find((x) => x.name === name)!;
+      return { component: c, port: c.role === 'lb' ? LB_ADMIN_PORT : APP_PORT, dynamic: c.maxReplicas > 1 };
+    });
+    files.push({ path: `config/prometheus/${monitor.name}.yml`, content: render('prometheus.yml.ejs', { ...ctx, monitor, targets }) });
+  }
+  files.push({ path: 'README.md', content: render('README.md.ejs', ctx) });
+  return files;
+}
+
+/** The zone's serial: seconds since 1970, a common convention that grows with every rendering. */
+export const zoneSerial = (now: Date) => Math.floor(now.getTime() / 1000);
+
+export interface ZoneRecord {
+  name: string;
+  type: string;
+  value: string;
+  comment?: string;
+}
+
+/** Records of the zone, relative to its origin, with component names turned into addresses. */
+export function zoneRecords(lab: Lab, addressing: Addressing): ZoneRecord[] {
+  const dns = componentsWithRole(lab, 'dns')[0];
+  const rel = (name: string) => {
+    const fqdn = normalizeName(name, lab.domain);
+    return fqdn === lab.domain ? '@' : fqdn.endsWith(`.${lab.domain}`) ? fqdn.slice(0, -lab.domain.length - 1) : `${fqdn}.`;
+  };
+  const records: ZoneRecord[] = [];
+  if (!lab.dns.some((r) => r.type === 'NS')) {
+    records.push({ name: '@', type: 'NS', value: 'ns1' });
+    records.push({ name: 'ns1', type: 'A', value: publicAddress(lab, addressing, dns), comment: dns.name });
+  }
+  for (const r of lab.dns) {
+    if (r.type === 'A') {
+      const c = lab.components.find((x) => x.name === r.component)!;
+      records.push({ name: rel(r.name), type: 'A', value: publicAddress(lab, addressing, c), comment: c.name });
+    } else records.push({ name: rel(r.name), type: r.type, value: rel(r.target) });
+  }
+  return records;
+}
+
+/** The address users reach a component at: on a network it shares with the DNS server, else its first. */
+function publicAddress(lab: Lab, addressing: Addressing, c: Component): string {
+  const dns = componentsWithRole(lab, 'dns')[0];
+  const net = c.networks.find((n) => dns.networks.includes(n)) ?? c.networks[0];
+  return addressing.components[c.name][net];
+}
+
+export interface Service {
+  name: string;
+  component: Component;
+  image: string;
+  command?: string[];
+  user?: string;
+  environment: Record<string, string>;
+  volumes: string[];
+  networks: { name: string; address?: string }[];
+  ports: string[];
+  healthcheck?: string[];
+  dependsOn: { name: string; condition: string }[];
+  cpus?: number;
+}
+
+function service(c: Component, input: RenderInput, addressing: Addressing): Service {
+  const { lab, flavor } = input;
+  const s: Service = {
+    name: c.name,
+    component: c,
+    image: imageFor(flavor, c.image),
+    environment: {},
+    volumes: [],
+    networks: c.networks.map((n) => ({ name: n, address: addressing.components[c.name]?.[n] })),
+    ports: lab.entrypoints
+      .filter((e) => e.component === c.name)
+      .flatMap((e) => (e.protocol === 'dns' ? [`${e.port}/udp`, `${e.port}/tcp`] : [String(e.port)]))
+      .map((p) => `\${BIND_ADDRESS:-127.0.0.1}::${p}`),
+    dependsOn: [],
+    cpus: c.cpus,
+  };
+  switch (c.image) {
+    case 'web':
+      s.command = ['nginx', '-g', 'daemon off;'];
+      s.volumes.push(`./config/nginx/${c.name}.conf:/etc/nginx/nginx.conf:ro`);
+      s.healthcheck = ['CMD', 'curl', '-fsS', '-o', '/dev/null', 'http://127.0.0.1/nginx-health'];
+      break;
+    case 'app': {
+      const db = c.database!;
+      const addressOf = (name: string) => addressFrom(lab, addressing, c.name, name) ?? name;
+      s.command = ['node', '/app/server.js'];
+      s.volumes.push('./app/server.js:/app/server.js:ro');
+      Object.assign(s.environment, {
+        PORT: String(APP_PORT),
+        ...(c.maxReplicas > 1 ? {} : { INSTANCE_NAME: c.name }),
+        APP_VERSION: '${APP_VERSION:-1}',
+        DB_WRITE_NAME: db.write,
+        DB_WRITE_HOST: addressOf(db.write),
+        DB_READ_NAME: db.read,
+        DB_READ_HOST: addressOf(db.read),
+        DB_NAME: 'app',
+        DB_USER: 'app',
+        DB_PASSWORD: '${DB_APP_PASSWORD}',
+        ...(c.cpuCostMs ? { CPU_COST_MS: String(c.cpuCostMs) } : {}),
+      });
+      const nodeCheck = `require('http').get('http://127.0.0.1:${APP_PORT}/ready',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))`;
+      s.healthcheck = ['CMD', 'node', '-e', nodeCheck];
+      s.dependsOn = [...new Set([db.write, db.read])].map((name) => ({ name, condition: 'service_healthy' }));
+      break;
+    }
+    case 'db':
+      Object.assign(s.environment, {
+        MYSQL_ROOT_PASSWORD: '${DB_ROOT_PASSWORD}',
+        MYSQL_INITDB_SKIP_TZINFO: '1',
+        DB_APP_PASSWORD: '${DB_APP_PASSWORD}',
+        DB_REPL_PASSWORD: '${DB_REPL_PASSWORD}',
+      });
+      s.volumes.push(
+        `${c.name}-data:/var/lib/mysql`,
+        `./config/db/${c.name}.cnf:/etc/mysql/conf.d/infra-lab.cnf:ro`,
+        `./initdb/${c.name}:/docker-entrypoint-initdb.d:ro`,
+      );
+      // TCP, not the socket: during initialisation only the socket answers.
+      s.healthcheck = ['CMD-SHELL', 'mysqladmin ping -h 127.0.0.1 -uroot -p"$$MYSQL_ROOT_PASSWORD" --silent'];
+      if (c.replicaOf) s.dependsOn = [{ name: c.replicaOf, condition: 'service_healthy' }];
+      break;
+    case 'dns':
+      if (flavor === 'official') {
+        // The CoreDNS image has no shell, so no healthcheck: infra-lab asks the server itself.
+        s.command = ['-conf', '/etc/coredns/Corefile'];
+        s.volumes.push('./config/dns:/etc/coredns:ro');
+      } else {
+        s.command = ['named', '-g', '-c', '/etc/bind/named.conf'];
+        s.volumes.push('./config/dns/named.conf:/etc/bind/named.conf:ro', './config/dns:/etc/bind/zones:ro');
+        s.healthcheck = ['CMD', 'dig', '+short', '+time=1', '+tries=1', '@127.0.0.1', lab.domain, 'SOA'];
+      }
+      break;
+    case 'lb':
+      s.command = ['haproxy', '-W', '-db', '-f', '/usr/local/etc/haproxy/haproxy.cfg'];
+      // The official image runs as user haproxy, which may not bind ports below 1024.
+      s.user = 'root';
+      s.volumes.push(`./config/haproxy/${c.name}.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro`);
+      if (c.tls) s.volumes.push('./tls:/usr/local/etc/haproxy/tls:ro');
+      s.healthcheck = ['CMD', 'bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/${LB_ADMIN_PORT}`];
+      break;
+    case 'monitor':
+      s.command = ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus', '--web.listen-address=:9090'];
+      if (flavor === 'debian') s.command.unshift('prometheus');
+      s.volumes.push(`./config/prometheus/${c.name}.yml:/etc/prometheus/prometheus.yml:ro`);
+      break;
+  }
+  return s;
+}
