@@ -25,7 +25,7 @@ export class LabFileError extends ExitError {
 type Path = (string | number)[];
 
 const schema = JSON.parse(fs.readFileSync(schemaFile, 'utf8'));
-const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+const validate = new Ajv({ allErrors: true, strict: false, verbose: true }).compile(schema);
 
 /** Names of the labs shipped with infra-lab. */
 export function builtinLabNames(): string[] {

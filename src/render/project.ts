@@ -43,6 +43,8 @@ export const LABEL = {
 const render = (template: string, data: object) =>
   ejs.render(fs.readFileSync(path.join(templatesDir, 'project', template), 'utf8'), { ...data, json: JSON.stringify }, {
     filename: path.join(templatesDir, 'project', template),
+    // None of the outputs is HTML: print values as they are.
+    escape: (s: unknown) => String(s),
   });
 
 /** What a web server or load balancer forwards to: fixed addresses, or a name to resolve per request. */

@@ -10,6 +10,7 @@ export async function generateCertificate(domain: string): Promise<TlsMaterial> 
   const pems = await selfsigned.generate([{ name: 'commonName', value: `www.${domain}` }], {
     notAfterDate: new Date(Date.now() + 365 * 24 * 3600 * 1000),
     keySize: 2048,
+    algorithm: 'sha256',
     extensions: [
       { name: 'basicConstraints', cA: false },
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
@@ -17,5 +18,6 @@ export async function generateCertificate(domain: string): Promise<TlsMaterial> 
       { name: 'subjectAltName', altNames: [{ type: 2, value: `www.${domain}` }, { type: 2, value: domain }] },
     ],
   });
-  return { cert: pems.cert, key: pems.private };
+  const withNewline = (pem: string) => (pem.endsWith('\n') ? pem : `${pem}\n`);
+  return { cert: withNewline(pems.cert), key: withNewline(pems.private) };
 }

@@ -1,0 +1,111 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { resolveLab } from '../../src/lab/load.js';
+import { renderProject, zoneRecords } from '../../src/render/project.js';
+import { addressLab, blockFor, overlaps } from '../../src/render/addresses.js';
+import { FLAVORS } from '../../src/render/flavors.js';
+import { projectEnv } from '../../src/render/secrets.js';
+import { repoRoot } from '../helpers/cli.js';
+
+const fixedInput = (labName: string, flavor: (typeof FLAVORS)[number]) => ({
+  lab: resolveLab(labName),
+  flavor,
+  projectName: `infra-lab-${labName}`,
+  block: '10.150.20',
+  env: { ...projectEnv(`infra-lab-${labName}`), DB_ROOT_PASSWORD: 'root-secret', DB_APP_PASSWORD: 'app-secret', DB_REPL_PASSWORD: 'repl-secret' },
+  now: new Date('2026-01-02T03:04:05Z'),
+  version: '0.0.0-test',
+});
+
+// Golden files: the rendered single-server project, reviewed by a person.
+// After an intended change, refresh them with UPDATE_GOLDEN=1 npm test and read the diff.
+describe.each(FLAVORS)('single-server, %s flavor, matches the golden files', (flavor) => {
+  const goldenDir = path.join(repoRoot, 'test', 'golden', 'single-server', flavor);
+  const files = renderProject(fixedInput('single-server', flavor));
+  if (process.env.UPDATE_GOLDEN) {
+    fs.rmSync(goldenDir, { recursive: true, force: true });
+    for (const f of files) {
+      fs.mkdirSync(path.dirname(path.join(goldenDir, f.path)), { recursive: true });
+      fs.writeFileSync(path.join(goldenDir, f.path), f.content);
+    }
+  }
+  test('the same set of files', () => {
+    const listed = (dir: string): string[] =>
+      fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listed(path.join(dir, e.name)).map((p) => `${e.name}/${p}`) : [e.name]));
+    expect(files.map((f) => f.path).sort()).toEqual(listed(goldenDir).sort());
+  });
+  test.each(files.map((f) => [f.path, f.content]))('%s', (file, content) => {
+    expect(content).toBe(fs.readFileSync(path.join(goldenDir, file), 'utf8'));
+  });
+});
+
+test('every generated file starts with a comment saying what it is and that infra-lab wrote it', () => {
+  for (const lab of ['single-server', 'distributed', 'secured-monitored', 'scale-up'])
+    for (const flavor of FLAVORS)
+      for (const f of renderProject(fixedInput(lab, flavor))) {
+        const head = f.content.split('\n').slice(0, 3).join('\n');
+        expect(head).toMatch(/^(#|;|\/\/|<!--)/);
+        expect(head).toMatch(/infra-lab/);
+      }
+});
+
+test('the zone has the apex A record, www as a CNAME to it, and the name server', () => {
+  const lab = resolveLab('single-server');
+  const addressing = addressLab(lab, '10.150.20');
+  expect(zoneRecords(lab, addressing)).toEqual([
+    { name: '@', type: 'NS', value: 'ns1' },
+    { name: 'ns1', type: 'A', value: '10.150.20.10', comment: 'dns' },
+    { name: '@', type: 'A', value: '10.150.20.11', comment: 'web' },
+    { name: 'www', type: 'CNAME', value: '@' },
+  ]);
+});
+
+test('scale-up publishes two apex A records, one per load balancer', () => {
+  const lab = resolveLab('scale-up');
+  const apex = zoneRecords(lab, addressLab(lab, '10.150.20')).filter((r) => r.name === '@' && r.type === 'A');
+  expect(apex.map((r) => r.comment)).toEqual(['lb-1', 'lb-2']);
+});
+
+test('replicated components get no fixed address; the others one per network', () => {
+  const lab = resolveLab('scale-up');
+  const a = addressLab(lab, '10.150.20');
+  expect(a.components.app).toBeUndefined();
+  expect(a.components['lb-1']).toEqual({ public: '10.150.20.11', private: '10.150.21.11' });
+  expect(a.networks.data).toEqual({ subnet: '10.150.22.0/24', ipRange: '10.150.22.128/25', gateway: '10.150.22.1' });
+});
+
+test('network blocks are stable per project, differ between projects, and stay in 10.96-10.223', () => {
+  expect(blockFor('infra-lab-single-server')).toBe(blockFor('infra-lab-single-server'));
+  expect(blockFor('infra-lab-single-server')).not.toBe(blockFor('infra-lab-distributed'));
+  expect(blockFor('x', 0)).not.toBe(blockFor('x', 1));
+  for (const name of ['a', 'b', 'c', 'd', 'e']) {
+    const [ten, second, third] = blockFor(name).split('.').map(Number);
+    expect(ten).toBe(10);
+    expect(second).toBeGreaterThanOrEqual(96);
+    expect(second).toBeLessThan(224);
+    expect(third % 4).toBe(0);
+  }
+});
+
+test('overlap of subnets', () => {
+  expect(overlaps('10.1.0.0/22', '10.1.3.0/24')).toBe(true);
+  expect(overlaps('10.1.0.0/22', '10.1.4.0/24')).toBe(false);
+  expect(overlaps('172.17.0.0/16', '172.17.5.0/24')).toBe(true);
+});
+
+test('the debian flavor serves the zone with BIND, the official one with CoreDNS and an explicit -conf', () => {
+  const official = renderProject(fixedInput('single-server', 'official'));
+  const debian = renderProject(fixedInput('single-server', 'debian'));
+  expect(official.map((f) => f.path)).toContain('config/dns/Corefile');
+  expect(official.find((f) => f.path === 'docker-compose.yml')!.content).toContain('command: ["-conf","/etc/coredns/Corefile"]');
+  expect(debian.map((f) => f.path)).toContain('config/dns/named.conf');
+  const zone = (files: typeof official) => files.find((f) => f.path === 'config/dns/db.foobar.com')!.content;
+  expect(zone(official)).toBe(zone(debian));
+});
+
+test('passwords come from .env, never from the compose file', () => {
+  for (const f of renderProject(fixedInput('distributed', 'official'))) {
+    expect(f.content).not.toContain('root-secret');
+    expect(f.content).not.toContain('app-secret');
+  }
+});
