@@ -4,6 +4,7 @@ import { CommanderError } from 'commander';
 import { ExitCode, ExitError } from '../errors.js';
 import { buildProgram } from './program.js';
 import { consoleOutput } from './output.js';
+import { realContext } from '../run/context.js';
 
 // A closed pipe (infra-lab show ... | head) is the reader's choice, not an error.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -14,7 +15,7 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 const verbose = process.argv.includes('--verbose') || !!process.env.DEBUG;
 
 try {
-  await buildProgram(consoleOutput).parseAsync(process.argv);
+  await buildProgram(consoleOutput, realContext).parseAsync(process.argv);
 } catch (err) {
   process.exitCode = exitCodeOf(err);
 }

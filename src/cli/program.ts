@@ -4,6 +4,12 @@ import { VERSION } from '../version.js';
 import { labsCommand } from './commands/labs.js';
 import { showCommand } from './commands/show.js';
 import { generateCommand } from './commands/generate.js';
+import { upCommand } from './commands/up.js';
+import { statusCommand } from './commands/status.js';
+import { downCommand } from './commands/down.js';
+import { execCommand, logsCommand } from './commands/attached.js';
+import { imagesBuildCommand, imagesListCommand } from './commands/images.js';
+import type { RunContext } from '../run/context.js';
 import type { Output } from './output.js';
 
 const flavorOption = () =>
@@ -21,7 +27,7 @@ export const positiveInt = (value: string) => {
  * The command-line program, built but not run: tests parse argv with it.
  * Each action is an async function of its options; errors propagate to the entry file.
  */
-export function buildProgram(output: Output): Command {
+export function buildProgram(output: Output, context: () => Promise<RunContext>): Command {
   const program = new Command('infra-lab')
     .description('Local Docker Compose labs for learning web infrastructure: start a stack for foobar.com, break it, measure the downtime.')
     .version(VERSION)
@@ -51,6 +57,66 @@ export function buildProgram(output: Output): Command {
     .addOption(flavorOption())
     .option('--json', 'print JSON')
     .action((ref, opts) => generateCommand(ref, opts, output));
+
+  const verbose = () => !!program.opts().verbose;
+
+  program
+    .command('up')
+    .description('start a lab, wait until every service is healthy, and show where to reach it')
+    .argument('<lab>', 'a built-in lab name or the path of a lab file')
+    .addOption(flavorOption())
+    .option('--timeout <seconds>', 'how long to wait for the services to become healthy', positiveInt, 300)
+    .option('--json', 'print JSON')
+    .action(async (ref, opts) => upCommand(ref, { ...opts, verbose: verbose() }, await context(), output));
+
+  program
+    .command('status')
+    .description('state, health, restarts, uptime and ports of each service of the labs')
+    .argument('[lab]', 'only this lab')
+    .option('--json', 'print JSON, with each lab\'s endpoints')
+    .action(async (name, opts) => statusCommand(name, opts, await context(), output));
+
+  program
+    .command('down')
+    .description('remove a lab; its database volume stays unless --volumes')
+    .argument('[lab]', 'the lab (may be left out when only one is up)')
+    .option('--volumes', 'delete the database volumes as well')
+    .option('--json', 'print JSON')
+    .action(async (name, opts) => downCommand(name, opts, await context(), output));
+
+  program
+    .command('logs')
+    .description("show a component's output")
+    .argument('<component>', 'a component of the lab, e.g. web or db')
+    .option('--lab <lab>', 'the lab (may be left out when only one is up)')
+    .option('-f, --follow', 'keep following the output')
+    .option('--tail <lines>', 'only the last lines')
+    .action(async (component, opts) => logsCommand(component, opts, await context()));
+
+  program
+    .command('exec')
+    .description("run a command in a component's container (a shell by default); put -- before a command with options")
+    .argument('<component>', 'a component of the lab')
+    .argument('[command...]', 'the command and its arguments')
+    .option('--lab <lab>', 'the lab (may be left out when only one is up)')
+    .action(async (component, command, opts) => {
+      process.exitCode = await execCommand(component, command, opts, await context());
+    });
+
+  const images = program.command('images').description('the images the labs run on');
+  images
+    .command('build')
+    .description('build the debian flavor images from Debian packages, without a registry')
+    .addOption(flavorOption().default('debian'))
+    .option('--force', 'rebuild even what is up to date')
+    .option('--base <image>', 'build on this existing Debian bookworm image instead of a debootstrap')
+    .option('--json', 'print JSON')
+    .action(async (opts) => imagesBuildCommand({ ...opts, verbose: verbose() }, await context(), output));
+  images
+    .command('list')
+    .description('which images each flavor needs and which are here')
+    .option('--json', 'print JSON')
+    .action(async (opts) => imagesListCommand(opts, await context(), output));
 
   return program;
 }

@@ -25,6 +25,8 @@ export interface ProjectInfo {
 }
 
 export const INFO_FILE = 'infra-lab.json';
+/** The project keeps a copy of its lab file, so that it stands on its own. */
+export const LAB_COPY = 'lab.yaml';
 
 export interface GenerateOptions {
   outDir: string;
@@ -65,6 +67,7 @@ export async function generateProject(lab: Lab, options: GenerateOptions): Promi
 
   const files: ProjectFile[] = renderProject({ lab, flavor: options.flavor, projectName, block, env, now: options.now ?? new Date(), version: VERSION });
   files.push({ path: 'app/server.js', content: fs.readFileSync(appBundle, 'utf8') });
+  files.push({ path: LAB_COPY, content: `# The lab file this project was generated from (${lab.source}), copied by infra-lab.\n${fs.readFileSync(lab.source, 'utf8')}` });
   const contentHash = hashFiles(files);
   files.push({ path: '.env', content: formatEnvFile(env), mode: 0o600 });
 

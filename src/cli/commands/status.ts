@@ -1,0 +1,72 @@
+import type { RunContext } from '../../run/context.js';
+import { labStatuses, type LabStatus } from '../../run/labs.js';
+import { table, type Output } from '../output.js';
+
+export interface StatusOptions {
+  json?: boolean;
+}
+
+/** `infra-lab status [lab]`: per service state, health, restarts, uptime and ports. */
+export async function statusCommand(name: string | undefined, options: StatusOptions, ctx: RunContext, output: Output): Promise<void> {
+  await ctx.runtime.ping();
+  const statuses = await labStatuses(ctx, name);
+  const now = ctx.clock();
+  if (options.json) {
+    output.out(JSON.stringify(statuses.map((s) => toJson(s, now)), null, 2));
+    return;
+  }
+  if (statuses.length === 0) {
+    output.out('No lab has been started yet. Start one with infra-lab up single-server.');
+    return;
+  }
+  for (const s of statuses) {
+    output.out(`${s.lab}: ${s.state} (${s.flavor} images; project ${s.projectDir})`);
+    const rows = s.services.flatMap((svc) =>
+      (svc.containers.length ? svc.containers : [undefined]).map((c) => [
+        svc.component,
+        svc.role,
+        c ? c.state : 'missing',
+        c?.health ?? '-',
+        c ? String(c.restartCount) : '-',
+        c?.startedAt ? uptime(now - c.startedAt.getTime()) : '-',
+        c ? c.ports.map((p) => `${p.hostIp}:${p.hostPort}->${p.container}`).join(' ') : '',
+      ]),
+    );
+    for (const line of table(['COMPONENT', 'ROLE', 'STATE', 'HEALTH', 'RESTARTS', 'UPTIME', 'PORTS'], rows)) output.out(`  ${line}`);
+    for (const [k, v] of Object.entries(s.endpoints.all)) output.out(`  ${k}: ${v}`);
+    output.out('');
+  }
+}
+
+function toJson(s: LabStatus, now: number) {
+  return {
+    lab: s.lab,
+    state: s.state,
+    flavor: s.flavor,
+    projectDir: s.projectDir,
+    endpoints: s.endpoints,
+    volumes: s.volumes,
+    services: s.services.map((svc) => ({
+      component: svc.component,
+      role: svc.role,
+      ready: svc.ready,
+      state: svc.summary,
+      containers: svc.containers.map((c) => ({
+        name: c.name,
+        state: c.state,
+        health: c.health ?? null,
+        restarts: c.restartCount,
+        uptimeSeconds: c.startedAt ? Math.round((now - c.startedAt.getTime()) / 1000) : null,
+        ports: c.ports,
+        addresses: c.networks,
+      })),
+    })),
+  };
+}
+
+function uptime(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60}s`;
+  return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
+}

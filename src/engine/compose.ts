@@ -1,0 +1,82 @@
+import { execa, type ResultPromise } from 'execa';
+import { environmentError, failure } from '../errors.js';
+
+/** The compose CLI that runs a project folder. */
+export interface Compose {
+  /** e.g. "docker compose 2.29.1" or "docker-compose 1.29.2" */
+  readonly description: string;
+  up(dir: string, options?: { signal?: AbortSignal; services?: string[] }): Promise<void>;
+  down(dir: string, options: { volumes: boolean }): Promise<void>;
+  /** Runs a compose subcommand attached to the user's terminal (logs, exec). */
+  attached(dir: string, args: string[]): Promise<number>;
+}
+
+type Runner = (file: string, args: string[], options: { cwd?: string; cancelSignal?: AbortSignal; stdio?: 'inherit' }) => ResultPromise;
+const defaultRunner: Runner = (file, args, options) => execa(file, args, { ...options, reject: false, all: true });
+
+/** Compose v2 (`docker compose`) when present, else v1 (`docker-compose`), else a stand-in that fails clearly. */
+export async function detectCompose(run: Runner = defaultRunner): Promise<Compose> {
+  const v2 = await run('docker', ['compose', 'version', '--short'], {});
+  if (v2.exitCode === 0) return new ComposeCli(['docker', 'compose'], `docker compose ${String(v2.stdout).trim()}`, run);
+  const v1 = await run('docker-compose', ['version', '--short'], {});
+  if (v1.exitCode === 0) return new ComposeCli(['docker-compose'], `docker-compose ${String(v1.stdout).trim()}`, run);
+  return new MissingCompose();
+}
+
+export class ComposeCli implements Compose {
+  constructor(
+    private readonly command: string[],
+    readonly description: string,
+    private readonly run: Runner = defaultRunner,
+  ) {}
+
+  private async exec(dir: string, args: string[], signal?: AbortSignal): Promise<string> {
+    const [file, ...pre] = this.command;
+    const r = await this.run(file, [...pre, ...args], { cwd: dir, cancelSignal: signal });
+    if (r.isCanceled) throw failure(`${this.command.join(' ')} ${args[0]} was interrupted`);
+    if (r.exitCode !== 0) throw failure(`${this.command.join(' ')} ${args.join(' ')} failed in ${dir}:\n${explain(String(r.all ?? ''))}`);
+    return String(r.all ?? '');
+  }
+
+  async up(dir: string, options: { signal?: AbortSignal; services?: string[] } = {}): Promise<void> {
+    // --remove-orphans: a component removed from the lab file goes away as well.
+    await this.exec(dir, ['up', '-d', '--remove-orphans', ...(options.services ?? [])], options.signal);
+  }
+
+  async down(dir: string, options: { volumes: boolean }): Promise<void> {
+    await this.exec(dir, ['down', '--remove-orphans', ...(options.volumes ? ['--volumes'] : [])]);
+  }
+
+  async attached(dir: string, args: string[]): Promise<number> {
+    const [file, ...pre] = this.command;
+    const r = await this.run(file, [...pre, ...args], { cwd: dir, stdio: 'inherit' });
+    return r.exitCode ?? 1;
+  }
+}
+
+/** Stands in when no compose CLI is installed: every use says what to install. */
+export class MissingCompose implements Compose {
+  readonly description = 'none';
+  private fail(): never {
+    throw environmentError('neither `docker compose` (v2) nor `docker-compose` (v1) was found; install Docker Compose (Docker Desktop has it; on Debian: apt-get install docker-compose)');
+  }
+  async up(): Promise<void> {
+    this.fail();
+  }
+  async down(): Promise<void> {
+    this.fail();
+  }
+  async attached(): Promise<number> {
+    this.fail();
+  }
+}
+
+/** The useful lines of compose's output, with a hint for the failures people meet most. */
+export function explain(output: string): string {
+  const lines = output.split('\n').filter((l) => /error|failed|denied|not found|already|refused|pull|address/i.test(l));
+  const text = (lines.length ? lines : output.split('\n').slice(-5)).map((l) => `  ${l.trim()}`).join('\n');
+  const port = /(?:Bind for|listen tcp|bind: address)[^\n]*?(\d+\.\d+\.\d+\.\d+:\d+|:\d+)/.exec(output);
+  if (port) return `${text}\n  the port ${port[1]} is in use by another program; stop it, or set BIND_ADDRESS in the project's .env`;
+  if (/Pool overlaps|overlaps with other one/i.test(output)) return `${text}\n  another Docker network uses the lab's addresses; remove it, or run infra-lab down on the other lab`;
+  return text;
+}

@@ -1,0 +1,41 @@
+import os from 'node:os';
+import path from 'node:path';
+import fs from 'node:fs';
+import { findEndpoint } from '../engine/endpoint.js';
+import { DockerodeRuntime, type Runtime } from '../engine/runtime.js';
+import { detectCompose, type Compose } from '../engine/compose.js';
+import { readProjectInfo, type ProjectInfo } from '../render/generate.js';
+
+/** Everything the run/ functions need from outside, passed in so that tests can replace it. */
+export interface RunContext {
+  runtime: Runtime;
+  compose: Compose;
+  /** Folder holding one generated project per lab: $INFRA_LAB_HOME, default ~/.infra-lab. */
+  home: string;
+  clock: () => number;
+  sleep: (ms: number) => Promise<void>;
+}
+
+export const labsHome = () => process.env.INFRA_LAB_HOME ?? path.join(os.homedir(), '.infra-lab');
+export const projectDirOf = (home: string, lab: string) => path.join(home, 'labs', lab);
+
+export async function realContext(): Promise<RunContext> {
+  const { endpoint } = findEndpoint();
+  return {
+    runtime: new DockerodeRuntime(endpoint),
+    compose: await detectCompose(),
+    home: labsHome(),
+    clock: Date.now,
+    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+  };
+}
+
+/** Projects infra-lab has generated under its home, by lab name. */
+export function knownProjects(home: string): { dir: string; info: ProjectInfo }[] {
+  const root = path.join(home, 'labs');
+  if (!fs.existsSync(root)) return [];
+  return fs
+    .readdirSync(root)
+    .map((name) => ({ dir: path.join(root, name), info: readProjectInfo(path.join(root, name)) }))
+    .filter((p): p is { dir: string; info: ProjectInfo } => !!p.info);
+}

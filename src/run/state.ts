@@ -1,0 +1,65 @@
+import type { Lab } from '../lab/model.js';
+import { LABEL } from '../render/project.js';
+import { COMPOSE_LABEL, type ContainerInfo, type Runtime } from '../engine/runtime.js';
+
+export interface ServiceState {
+  component: string;
+  role: string;
+  expected: number;
+  containers: ContainerInfo[];
+  /** Every expected container is running and, where it has a healthcheck, healthy. */
+  ready: boolean;
+  /** One word for people: healthy, starting, unhealthy, exited, missing, ... */
+  summary: string;
+}
+
+export interface Endpoints {
+  http?: string;
+  https?: string;
+  /** host:port of the lab's DNS server (UDP). */
+  dns?: string;
+  monitor?: string;
+  /** Every published entry point by name. */
+  all: Record<string, string>;
+}
+
+export const projectContainers = (runtime: Runtime, projectName: string) => runtime.containers([`${COMPOSE_LABEL.project}=${projectName}`, LABEL.lab]);
+
+export function serviceStates(lab: Lab, containers: ContainerInfo[]): ServiceState[] {
+  return lab.components.map((c) => {
+    const mine = containers.filter((x) => x.service === c.name);
+    const running = mine.filter((x) => x.state === 'running');
+    const expected = Math.max(c.replicas, mine.length);
+    const ready = running.length >= c.replicas && running.every((x) => x.health === undefined || x.health === 'healthy');
+    let summary: string;
+    if (mine.length === 0) summary = 'missing';
+    else if (ready) summary = running.some((x) => x.health) ? 'healthy' : 'running';
+    else if (running.some((x) => x.health === 'unhealthy')) summary = 'unhealthy';
+    else if (running.length > 0) summary = 'starting';
+    else summary = mine[0].state;
+    return { component: c.name, role: c.role, expected, containers: mine, ready, summary };
+  });
+}
+
+/** Published entry points of a lab, as URLs and host:port pairs on the host. */
+export function endpointsOf(lab: Lab, containers: ContainerInfo[]): Endpoints {
+  const all: Record<string, string> = {};
+  const out: Endpoints = { all };
+  for (const e of lab.entrypoints) {
+    const proto = e.protocol === 'dns' ? 'udp' : 'tcp';
+    const binding = containers
+      .filter((c) => c.service === e.component)
+      .flatMap((c) => c.ports)
+      .find((p) => p.container === `${e.port}/${proto}`);
+    if (!binding) continue;
+    const host = binding.hostIp === '0.0.0.0' || binding.hostIp === '' ? '127.0.0.1' : binding.hostIp;
+    const address = `${host}:${binding.hostPort}`;
+    const value = e.protocol === 'dns' ? address : `${e.protocol === 'https' ? 'https' : 'http'}://${address}/`;
+    all[e.name] = value;
+    if (e.protocol === 'http' && !out.http) out.http = value;
+    if (e.protocol === 'https' && !out.https) out.https = value;
+    if (e.protocol === 'dns' && !out.dns) out.dns = value;
+    if (e.protocol === 'monitor' && !out.monitor) out.monitor = value;
+  }
+  return out;
+}

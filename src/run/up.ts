@@ -1,0 +1,168 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Lab } from '../lab/model.js';
+import { ExitCode, ExitError, environmentError, failure } from '../errors.js';
+import { addressLab, blockFor, overlaps } from '../render/addresses.js';
+import { imageFor, type Flavor } from '../render/flavors.js';
+import { defaultProjectName, generateProject, readProjectInfo } from '../render/generate.js';
+import { lookupWww, type WwwAnswer } from '../probes/dns.js';
+import { httpGet } from '../probes/http.js';
+import { projectDirOf, type RunContext } from './context.js';
+import type { Progress } from './events.js';
+import { endpointsOf, projectContainers, serviceStates, type Endpoints, type ServiceState } from './state.js';
+import { waitUntil } from './wait.js';
+
+export interface UpOptions {
+  flavor: Flavor;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface UpResult {
+  lab: string;
+  projectDir: string;
+  projectName: string;
+  /** up: started or changed; unchanged: it was already up as the lab file says. */
+  outcome: 'started' | 'updated' | 'unchanged';
+  services: ServiceState[];
+  endpoints: Endpoints;
+  dns?: WwwAnswer;
+  page?: { status: number; answeredBy?: string };
+  ms: number;
+}
+
+/** Generate the lab's project, start it, wait until every service is ready, then check DNS and the page. */
+export async function up(ctx: RunContext, lab: Lab, options: UpOptions, progress: Progress): Promise<UpResult> {
+  const start = ctx.clock();
+  await ctx.runtime.ping();
+  const projectDir = projectDirOf(ctx.home, lab.name);
+  const previous = readProjectInfo(projectDir);
+  const projectName = previous?.projectName ?? defaultProjectName(lab);
+  if (previous && previous.source !== path.resolve(lab.source))
+    progress({ kind: 'detail', text: `the lab ${lab.name} was last started from ${previous.source}; now from ${path.resolve(lab.source)}` });
+
+  await checkImages(ctx, lab, options.flavor);
+  const block = previous?.block ?? (await freeBlock(ctx, lab, projectName));
+  const generated = await generateProject(lab, { outDir: projectDir, flavor: options.flavor, projectName, block });
+  const before = serviceStates(lab, await projectContainers(ctx.runtime, projectName));
+  const alreadyUp = before.every((s) => s.ready);
+  if (alreadyUp && !generated.changed) {
+    const containers = await projectContainers(ctx.runtime, projectName);
+    return { lab: lab.name, projectDir, projectName, outcome: 'unchanged', services: before, endpoints: endpointsOf(lab, containers), ms: ctx.clock() - start };
+  }
+
+  progress({ kind: 'step', text: `starting ${lab.name} with ${ctx.compose.description} in ${projectDir}` });
+  try {
+    await ctx.compose.up(projectDir, { signal: options.signal });
+    const services = await waitReady(ctx, lab, projectName, options, progress, start);
+    const containers = await projectContainers(ctx.runtime, projectName);
+    const endpoints = endpointsOf(lab, containers);
+    const dns = endpoints.dns ? await checkDns(ctx, endpoints.dns, lab.domain, options.signal) : undefined;
+    const page = await checkPage(ctx, lab, endpoints, projectDir, options.signal);
+    return { lab: lab.name, projectDir, projectName, outcome: previous && alreadyUp ? 'updated' : 'started', services, endpoints, dns, page, ms: ctx.clock() - start };
+  } catch (err) {
+    if (options.signal?.aborted) {
+      progress({ kind: 'step', text: 'interrupted: removing the half-started lab (the database volume is kept)' });
+      await ctx.compose.down(projectDir, { volumes: false });
+      throw new ExitError(`interrupted; the lab ${lab.name} was removed, its database volume kept (infra-lab down ${lab.name} --volumes deletes it)`, ExitCode.failed);
+    }
+    if (err instanceof ExitError && err.code === ExitCode.failed && !/interrupted/.test(err.message))
+      throw new ExitError(`${err.message}\nthe lab is left as it is so you can look: infra-lab status ${lab.name}, infra-lab logs <component>; remove it with infra-lab down ${lab.name}`, err.code, { cause: err });
+    throw err;
+  }
+}
+
+async function waitReady(ctx: RunContext, lab: Lab, projectName: string, options: UpOptions, progress: Progress, start: number): Promise<ServiceState[]> {
+  const announced = new Set<string>();
+  let last: ServiceState[] = [];
+  const done = await waitUntil(
+    async () => {
+      last = serviceStates(lab, await projectContainers(ctx.runtime, projectName));
+      for (const s of last)
+        if (s.ready && !announced.has(s.component)) {
+          announced.add(s.component);
+          progress({ kind: 'done', text: `${s.component} ${s.summary}`, ms: ctx.clock() - start });
+        }
+      // A service in a crash loop will not get better by waiting.
+      const crashing = last.find((s) => s.containers.some((c) => c.restartCount >= 3));
+      if (crashing) return { failed: crashing };
+      return last.every((s) => s.ready) ? { failed: undefined } : undefined;
+    },
+    { timeoutMs: options.timeoutMs ?? 300_000, intervalMs: 250, clock: ctx.clock, sleep: ctx.sleep, signal: options.signal },
+  );
+  const bad = done?.failed ?? (done ? undefined : last.find((s) => !s.ready));
+  if (bad) {
+    const c = bad.containers[0];
+    const why = c?.lastHealthOutput
+      ? `; last healthcheck said: ${c.lastHealthOutput.split('\n').slice(-2).join(' ')}`
+      : c && c.restartCount > 0
+        ? `; it crashed ${c.restartCount} times, last exit code ${c.exitCode}`
+        : '';
+    throw failure(`${bad.component} did not become ready (${bad.summary})${why}`);
+  }
+  return last;
+}
+
+/** Images must be there before compose runs: nothing can be pulled offline, and debian images are built here. */
+async function checkImages(ctx: RunContext, lab: Lab, flavor: Flavor): Promise<void> {
+  const missing: string[] = [];
+  for (const image of new Set(lab.components.map((c) => imageFor(flavor, c.image))))
+    if (!(await ctx.runtime.imageLabels(image))) missing.push(image);
+  if (missing.length === 0) return;
+  if (flavor === 'debian') throw environmentError(`missing images ${missing.join(', ')}: build them with infra-lab images build (no registry needed)`);
+  // Pull here rather than inside compose: without a registry the pull fails, and we can say what works offline.
+  for (const image of missing) {
+    const ok = await ctx.runtime.pull(image).then(
+      () => true,
+      () => false,
+    );
+    if (!ok) throw environmentError(`image ${image} is not here and cannot be pulled (offline, or no registry reachable); run infra-lab images build and use --flavor debian`);
+  }
+}
+
+/** The lab's network block, moved when another network (another lab, a VPN) already uses it. */
+async function freeBlock(ctx: RunContext, lab: Lab, projectName: string): Promise<string> {
+  const taken = (await ctx.runtime.networks()).filter((n) => n.project !== projectName).flatMap((n) => n.subnets);
+  for (let attempt = 0; attempt < 32; attempt++) {
+    const block = blockFor(projectName, attempt);
+    const subnets = Object.values(addressLab(lab, block).networks).map((n) => n.subnet);
+    if (!subnets.some((s) => taken.some((t) => overlaps(s, t)))) return block;
+  }
+  throw environmentError('no free address block for the lab networks in 10.96.0.0/9; remove unused Docker networks (docker network prune)');
+}
+
+async function checkDns(ctx: RunContext, server: string, domain: string, signal?: AbortSignal): Promise<WwwAnswer> {
+  let lastError: unknown;
+  const answer = await waitUntil(
+    () =>
+      lookupWww(server, domain).catch((err) => {
+        lastError = err;
+        return undefined;
+      }),
+    { timeoutMs: 15_000, intervalMs: 250, clock: ctx.clock, sleep: ctx.sleep, signal },
+  );
+  if (!answer) throw failure(`the lab's DNS server at ${server} does not answer for www.${domain}: ${(lastError as Error)?.message}`);
+  return answer;
+}
+
+async function checkPage(ctx: RunContext, lab: Lab, endpoints: Endpoints, projectDir: string, signal?: AbortSignal) {
+  const url = endpoints.https ?? endpoints.http;
+  if (!url) return undefined;
+  const caFile = path.join(projectDir, 'tls', `${lab.domain}.crt`);
+  const ca = url.startsWith('https') && fs.existsSync(caFile) ? fs.readFileSync(caFile, 'utf8') : undefined;
+  let last: { status: number; answeredBy?: string } | undefined;
+  const ok = await waitUntil(
+    async () => {
+      try {
+        const r = await httpGet(url, { host: `www.${lab.domain}`, ca });
+        last = { status: r.status, answeredBy: r.headers['x-app-instance'] as string | undefined };
+        return r.status === 200 ? last : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    { timeoutMs: 20_000, intervalMs: 250, clock: ctx.clock, sleep: ctx.sleep, signal },
+  );
+  if (!ok) throw failure(`every service is ready but ${url} does not answer 200 for www.${lab.domain}${last ? ` (last status ${last.status})` : ''}`);
+  return ok;
+}

@@ -1,0 +1,86 @@
+import { endpointCandidates, findEndpoint, type EndpointEnv } from '../../src/engine/endpoint.js';
+import { detectCompose, explain } from '../../src/engine/compose.js';
+import { ExitCode, ExitError } from '../../src/errors.js';
+
+const env = (over: Partial<EndpointEnv> & { files?: Record<string, string> } = {}): EndpointEnv => ({
+  env: {},
+  home: '/home/student',
+  platform: 'linux',
+  exists: (p) => p in (over.files ?? {}),
+  readFile: (p) => over.files?.[p] ?? '',
+  ...over,
+});
+
+describe('finding the container engine', () => {
+  test('DOCKER_HOST wins over everything', () => {
+    expect(endpointCandidates(env({ env: { DOCKER_HOST: 'tcp://10.0.0.5:2375' } }))).toEqual([{ address: 'tcp://10.0.0.5:2375', source: 'DOCKER_HOST' }]);
+  });
+
+  test('a context whose meta file exists gives its endpoint', async () => {
+    const { createHash } = await import('node:crypto');
+    const hash = createHash('sha256').update('colima').digest('hex');
+    const files = {
+      '/home/student/.docker/config.json': JSON.stringify({ currentContext: 'colima' }),
+      [`/home/student/.docker/contexts/meta/${hash}/meta.json`]: JSON.stringify({ Endpoints: { docker: { Host: 'unix:///home/student/.colima/docker.sock' } } }),
+      '/home/student/.colima/docker.sock': '',
+    };
+    expect(findEndpoint(env({ files })).endpoint).toEqual({ address: 'unix:///home/student/.colima/docker.sock', source: 'docker context' });
+  });
+
+  test('without Docker sockets, Podman is found', () => {
+    const files = { '/run/user/1000/podman/podman.sock': '' };
+    expect(findEndpoint(env({ files, env: { XDG_RUNTIME_DIR: '/run/user/1000' } })).endpoint).toEqual({ address: '/run/user/1000/podman/podman.sock', source: 'Podman' });
+  });
+
+  test('the order of sockets: default, Docker Desktop, rootless, Podman', () => {
+    const sources = endpointCandidates(env({ env: { XDG_RUNTIME_DIR: '/run/user/1000' } })).map((c) => c.source);
+    expect(sources).toEqual(['default socket', 'Docker Desktop', 'rootless Docker', 'Podman', 'Podman']);
+  });
+
+  test('nothing found: the default socket is reported as tried', () => {
+    const r = findEndpoint(env());
+    expect(r.endpoint.address).toBe('/var/run/docker.sock');
+    expect(r.tried.length).toBeGreaterThan(1);
+  });
+
+  test('Windows uses named pipes', () => {
+    expect(endpointCandidates(env({ platform: 'win32' })).map((c) => c.address)).toEqual(['//./pipe/docker_engine', '//./pipe/podman-machine-default']);
+  });
+});
+
+describe('finding compose', () => {
+  type Call = { file: string; args: string[] };
+  const runner = (answers: Record<string, { exitCode: number; stdout?: string }>, calls: Call[] = []) =>
+    ((file: string, args: string[]) => {
+      calls.push({ file, args });
+      const a = answers[`${file} ${args[0]}`] ?? { exitCode: 127 };
+      return Promise.resolve({ exitCode: a.exitCode, stdout: a.stdout ?? '', all: '', isCanceled: false });
+    }) as never;
+
+  test('compose v2 is preferred', async () => {
+    const c = await detectCompose(runner({ 'docker compose': { exitCode: 0, stdout: '2.29.1\n' }, 'docker-compose version': { exitCode: 0, stdout: '1.29.2' } }));
+    expect(c.description).toBe('docker compose 2.29.1');
+  });
+
+  test('v1 is used when v2 is missing', async () => {
+    const calls: Call[] = [];
+    const c = await detectCompose(runner({ 'docker compose': { exitCode: 1 }, 'docker-compose version': { exitCode: 0, stdout: '1.29.2' }, 'docker-compose up': { exitCode: 0 } }, calls));
+    expect(c.description).toBe('docker-compose 1.29.2');
+    await c.up('/tmp/project');
+    expect(calls.at(-1)).toEqual({ file: 'docker-compose', args: ['up', '-d', '--remove-orphans'] });
+  });
+
+  test('no compose at all: a stand-in that fails with exit code 3 and says what to install', async () => {
+    const c = await detectCompose(runner({}));
+    await expect(c.up('/tmp/project')).rejects.toThrow(ExitError);
+    await c.up('/tmp/project').catch((err: ExitError) => {
+      expect(err.code).toBe(ExitCode.environment);
+      expect(err.message).toContain('install Docker Compose');
+    });
+  });
+
+  test('a port in use is explained', () => {
+    const out = 'Error response from daemon: driver failed programming external connectivity: Bind for 127.0.0.1:8080 failed: port is already allocated';
+    expect(explain(out)).toContain('the port 127.0.0.1:8080 is in use by another program');
+  });
+});
