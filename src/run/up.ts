@@ -111,13 +111,10 @@ async function checkImages(ctx: RunContext, lab: Lab, flavor: Flavor): Promise<v
   if (missing.length === 0) return;
   if (flavor === 'debian') throw environmentError(`missing images ${missing.join(', ')}: build them with infra-lab images build (no registry needed)`);
   // Pull here rather than inside compose: without a registry the pull fails, and we can say what works offline.
-  for (const image of missing) {
-    const ok = await ctx.runtime.pull(image).then(
-      () => true,
-      () => false,
-    );
-    if (!ok) throw environmentError(`image ${image} is not here and cannot be pulled (offline, or no registry reachable); run infra-lab images build and use --flavor debian`);
-  }
+  const unpullable: string[] = [];
+  for (const image of missing) await ctx.runtime.pull(image).catch(() => unpullable.push(image));
+  if (unpullable.length)
+    throw environmentError(`${unpullable.join(', ')}: not here and cannot be pulled (offline, or no registry reachable); run infra-lab images build and use --flavor debian`);
 }
 
 /** The lab's network block, moved when another network (another lab, a VPN) already uses it. */

@@ -1,0 +1,24 @@
+import { runCli } from '../helpers/cli.js';
+import { requireDocker } from '../helpers/live.js';
+
+test('an engine that cannot be reached is an environment error (exit 3) naming the endpoint tried', () => {
+  const r = runCli(['up', 'single-server', '--flavor', 'debian'], { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
+  expect(r.code).toBe(3);
+  expect(r.stderr).toContain('cannot reach a container engine at unix:///nonexistent/docker.sock (found by DOCKER_HOST)');
+  expect(r.stderr).toContain('Start Docker');
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+});
+
+test('status with no lab started says how to start one', () => {
+  requireDocker();
+  const r = runCli(['status'], { env: { INFRA_LAB_HOME: '/nonexistent/infra-lab-home' } });
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain('No lab has been started yet');
+});
+
+test('down with no lab up is a usage error', () => {
+  requireDocker();
+  const r = runCli(['down'], { env: { INFRA_LAB_HOME: '/nonexistent/infra-lab-home' } });
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain('no lab is up; start one with infra-lab up <lab>');
+});

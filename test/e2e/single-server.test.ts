@@ -1,0 +1,96 @@
+import { spawnSync } from 'node:child_process';
+import { lookupWww } from '../../src/probes/dns.js';
+import { httpGet } from '../../src/probes/http.js';
+import { docker, ensureImages, LiveLab, requireDocker, type StatusJson } from '../helpers/live.js';
+
+jest.setTimeout(600_000);
+
+const lab = new LiveLab('single-server');
+let status: StatusJson;
+
+beforeAll(() => {
+  requireDocker();
+  ensureImages();
+});
+
+afterAll(() => {
+  expect(lab.destroy()).toEqual([]);
+});
+
+test('up starts the lab and reports the URL, the DNS answer and what to try next', () => {
+  const r = lab.up();
+  expect(r.stderr).not.toMatch(/error/i);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain('single-server is up (started)');
+  expect(r.stdout).toMatch(/www\.foobar\.com is a CNAME for foobar\.com, which has the address 10\.\d+\.\d+\.\d+/);
+  expect(r.stdout).toContain('the page answered 200, from app server app');
+  expect(r.stdout).toMatch(/dig @127\.0\.0\.1 -p \d+ www\.foobar\.com/);
+  // Progress per service and the total time, on stderr.
+  expect(r.stderr).toMatch(/✓ db healthy \(\d+\.\d s\)/);
+  status = lab.status();
+  expect(status.state).toBe('up');
+  expect(status.services.map((s) => [s.component, s.ready])).toEqual([
+    ['dns', true],
+    ['web', true],
+    ['app', true],
+    ['db', true],
+  ]);
+});
+
+test("www.foobar.com resolves at the lab's DNS server: a CNAME to the apex, whose A record is the web server", async () => {
+  const answer = await lookupWww(status.endpoints.dns!, 'foobar.com');
+  const web = status.services.find((s) => s.component === 'web')!.containers[0];
+  expect(answer.cname).toEqual(['foobar.com']);
+  expect(answer.addresses).toEqual([Object.entries(web.addresses).find(([net]) => net.endsWith('_public'))![1]]);
+  // The same answer with dig, as a student would ask.
+  const [host, port] = status.endpoints.dns!.split(':');
+  const dig = spawnSync('dig', [`@${host}`, '-p', port, '+noall', '+answer', 'www.foobar.com'], { encoding: 'utf8' });
+  expect(dig.stdout).toMatch(/www\.foobar\.com\.\s+\d+\s+IN\s+CNAME\s+foobar\.com\./);
+  expect(dig.stdout).toMatch(/^foobar\.com\.\s+\d+\s+IN\s+A\s+10\./m);
+});
+
+test('the page answers through nginx, the app server and the database; the counter grows by one per visit', async () => {
+  const page = await httpGet(status.endpoints.http!, { host: 'www.foobar.com' });
+  expect(page.status).toBe(200);
+  expect(page.body).toContain('through web server <strong id="web">web</strong>');
+  const first = JSON.parse((await httpGet(`${status.endpoints.http}api/visits`, { host: 'www.foobar.com' })).body);
+  const second = JSON.parse((await httpGet(`${status.endpoints.http}api/visits`, { host: 'www.foobar.com' })).body);
+  expect(second.visits).toBe(first.visits + 1);
+  expect(second).toMatchObject({ readBack: second.visits, instance: 'app', web: 'web', writtenTo: 'db', readFrom: 'db' });
+});
+
+test('up again changes nothing and says so', () => {
+  const r = lab.up();
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain('already up and matches its lab file; nothing changed');
+});
+
+test('exec runs a command in a component; logs shows its output', () => {
+  const exec = lab.run(['exec', 'db', '--', 'sh', '-c', 'mysql -uroot -p"$MYSQL_ROOT_PASSWORD" -N -e "SELECT visits FROM app.counter"']);
+  expect(exec.code).toBe(0);
+  expect(Number(exec.stdout.trim())).toBeGreaterThanOrEqual(2);
+  const logs = lab.run(['logs', 'app']);
+  expect(logs.code).toBe(0);
+  expect(logs.stdout).toContain('app app version 1 listening on :3000');
+  const unknown = lab.run(['logs', 'dbb']);
+  expect(unknown.code).toBe(2);
+  expect(unknown.stderr).toContain("has no component 'dbb'; its components: dns, web, app, db");
+});
+
+test('down keeps the database volume, and the counter continues after the next up', async () => {
+  const before = JSON.parse((await httpGet(`${status.endpoints.http}api/visits`, { host: 'www.foobar.com' })).body).visits;
+  const down = lab.run(['down']);
+  expect(down.code).toBe(0);
+  expect(down.stdout).toMatch(/Kept the volumes infra-lab-single-server_db-data/);
+  expect(docker(['ps', '-a', '-q', '--filter', 'label=dev.infra-lab.lab=single-server']).stdout.trim()).toBe('');
+  expect(lab.up().code).toBe(0);
+  status = lab.status();
+  const after = JSON.parse((await httpGet(`${status.endpoints.http}api/visits`, { host: 'www.foobar.com' })).body).visits;
+  expect(after).toBe(before + 1);
+});
+
+test('down --volumes deletes the data as well, and says so', () => {
+  const r = lab.run(['down', 'single-server', '--volumes']);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain('Deleted the volumes infra-lab-single-server_db-data');
+});

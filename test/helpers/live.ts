@@ -1,0 +1,84 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { runCli, type RunResult } from './cli.js';
+
+/**
+ * Helpers of the end-to-end tests, which run the real binary against a real Docker engine
+ * with the debian images. A missing engine fails these tests; they never skip.
+ */
+export function docker(args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync('docker', args, { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? r.error?.message ?? '' };
+}
+
+export function requireDocker(): void {
+  const r = docker(['info', '--format', '{{.ServerVersion}}']);
+  if (r.code !== 0) throw new Error(`end-to-end tests need a running Docker engine (scripts/setup-debian-host.sh starts one): ${r.stderr.trim()}`);
+}
+
+let imagesReady = false;
+/** Builds the debian images once per test run; quick when they are up to date. */
+export function ensureImages(): void {
+  if (imagesReady) return;
+  const r = runCli(['images', 'build'], { timeoutMs: 30 * 60_000 });
+  if (r.code !== 0) throw new Error(`infra-lab images build failed (${r.code}):\n${r.stderr}`);
+  imagesReady = true;
+}
+
+/** A lab under test, with its own INFRA_LAB_HOME. */
+export class LiveLab {
+  readonly home = fs.mkdtempSync(path.join(os.tmpdir(), 'infra-lab-e2e-'));
+  constructor(readonly name: string) {}
+
+  run(args: string[], timeoutMs = 600_000): RunResult {
+    return runCli(args, { env: { INFRA_LAB_HOME: this.home }, timeoutMs });
+  }
+
+  up(): RunResult {
+    return this.run(['up', this.name, '--flavor', 'debian']);
+  }
+
+  status(): StatusJson {
+    const r = this.run(['status', this.name, '--json']);
+    if (r.code !== 0) throw new Error(`status failed: ${r.stderr}`);
+    return (JSON.parse(r.stdout) as StatusJson[])[0];
+  }
+
+  /** Removes the lab and its volumes; returns what Docker still has with the lab's label. */
+  destroy(): string[] {
+    const r = this.run(['down', this.name, '--volumes']);
+    const leftovers = leftoversOf(this.name);
+    fs.rmSync(this.home, { recursive: true, force: true });
+    if (r.code !== 0) leftovers.push(`down failed: ${r.stderr.trim()}`);
+    return leftovers;
+  }
+}
+
+/** Containers, networks and volumes of a lab that Docker still has. */
+export function leftoversOf(lab: string): string[] {
+  const filter = ['--filter', `label=dev.infra-lab.lab=${lab}`];
+  return [
+    ...docker(['ps', '-a', '-q', ...filter]).stdout.split('\n').filter(Boolean).map((id) => `container ${id}`),
+    ...docker(['network', 'ls', '-q', ...filter]).stdout.split('\n').filter(Boolean).map((id) => `network ${id}`),
+    ...docker(['volume', 'ls', '-q', ...filter]).stdout.split('\n').filter(Boolean).map((id) => `volume ${id}`),
+  ];
+}
+
+export interface StatusJson {
+  lab: string;
+  state: string;
+  projectDir: string;
+  endpoints: { http?: string; https?: string; dns?: string; monitor?: string; all: Record<string, string> };
+  volumes: string[];
+  services: { component: string; ready: boolean; state: string; containers: { name: string; state: string; health: string | null; restarts: number; addresses: Record<string, string> }[] }[];
+}
+
+/** Sends `count` GET requests and returns the parsed JSON bodies and headers. */
+export async function getMany(url: string, count: number, host = 'www.foobar.com') {
+  const { httpGet } = await import('../../src/probes/http.js');
+  const answers = [];
+  for (let i = 0; i < count; i++) answers.push(await httpGet(url, { host }));
+  return answers;
+}

@@ -1,0 +1,59 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { resolveLab } from '../../src/lab/load.js';
+import { up } from '../../src/run/up.js';
+import { silent } from '../../src/run/events.js';
+import { MissingCompose } from '../../src/engine/compose.js';
+import type { Runtime } from '../../src/engine/runtime.js';
+import type { RunContext } from '../../src/run/context.js';
+import { ExitCode, ExitError } from '../../src/errors.js';
+
+// A runtime with no images and no registry: every pull fails, as offline.
+const offlineRuntime = (): Runtime => ({
+  endpoint: { address: '/var/run/docker.sock', source: 'default socket' },
+  ping: async () => undefined,
+  containers: async () => [],
+  networks: async () => [],
+  volumes: async () => [],
+  imageLabels: async () => undefined,
+  pull: async (ref) => {
+    throw new Error(`Get "https://registry/v2/${ref}": dial tcp: lookup registry: no such host`);
+  },
+  buildImage: async () => undefined,
+  importImage: async () => undefined,
+});
+
+const context = (): RunContext => ({
+  runtime: offlineRuntime(),
+  compose: new MissingCompose(),
+  home: fs.mkdtempSync(path.join(os.tmpdir(), 'infra-lab-unit-')),
+  clock: Date.now,
+  sleep: async () => undefined,
+});
+
+async function upError(flavor: 'official' | 'debian'): Promise<ExitError> {
+  const ctx = context();
+  try {
+    await up(ctx, resolveLab('single-server'), { flavor }, silent);
+  } catch (err) {
+    // Nothing was generated: the check comes before any file is written.
+    expect(fs.existsSync(path.join(ctx.home, 'labs'))).toBe(false);
+    return err as ExitError;
+  }
+  throw new Error('up did not fail');
+}
+
+test('official images that cannot be pulled: exit 3, pointing to images build and --flavor debian', async () => {
+  const err = await upError('official');
+  expect(err.code).toBe(ExitCode.environment);
+  expect(err.message).toBe(
+    'coredns/coredns:1.12.0, nginx:1.27.4, node:22.14.0-bookworm-slim, mysql:8.4.4: not here and cannot be pulled (offline, or no registry reachable); run infra-lab images build and use --flavor debian',
+  );
+});
+
+test('missing debian images: exit 3, pointing to images build', async () => {
+  const err = await upError('debian');
+  expect(err.code).toBe(ExitCode.environment);
+  expect(err.message).toContain('build them with infra-lab images build');
+});
