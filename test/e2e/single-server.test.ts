@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { lookupWww } from '../../src/probes/dns.js';
 import { httpGet } from '../../src/probes/http.js';

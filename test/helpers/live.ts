@@ -72,7 +72,7 @@ export interface StatusJson {
   projectDir: string;
   endpoints: { http?: string; https?: string; dns?: string; monitor?: string; all: Record<string, string> };
   volumes: string[];
-  services: { component: string; ready: boolean; state: string; containers: { name: string; state: string; health: string | null; restarts: number; addresses: Record<string, string> }[] }[];
+  services: { component: string; ready: boolean; state: string; containers: { name: string; state: string; health: string | null; restarts: number; ports: unknown[]; addresses: Record<string, string> }[] }[];
 }
 
 /** Sends `count` GET requests and returns the parsed JSON bodies and headers. */

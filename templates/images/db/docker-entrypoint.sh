@@ -26,7 +26,7 @@ on_exit() {
 		wait "$TEMP_PID" 2>/dev/null || true
 	fi
 	if [ "$rc" -ne 0 ]; then
-		log "database initialisation FAILED (exit $rc); the datadir may be half-initialised: remove the volume before retrying"
+		log "database initialisation FAILED (exit $rc); $DATADIR is half-initialised: remove the data volume before retrying"
 	fi
 }
 trap 'on_err $LINENO' ERR
@@ -64,8 +64,14 @@ if [ "$(id -u)" = 0 ]; then
 	run_as_mysql=(--user=mysql)
 fi
 
+# Written before initialisation starts, removed when it completed: a container
+# restarted after a failed first start must not come up with a half-made datadir.
+INIT_MARKER="$DATADIR/.infra-lab-init-incomplete"
+if [ -e "$INIT_MARKER" ]; then
+	die "a previous initialisation of $DATADIR failed (see the first start's log); remove the data volume and start again"
+fi
+
 if [ ! -d "$DATADIR/mysql" ]; then
-	trap on_exit EXIT
 	[ -n "${MYSQL_ROOT_PASSWORD:-}" ] || die "database is uninitialised and MYSQL_ROOT_PASSWORD is not set"
 	if [ -n "${MYSQL_USER:-}" ] && [ "${MYSQL_USER}" = root ]; then
 		die "MYSQL_USER=root is not allowed (root is created from MYSQL_ROOT_PASSWORD)"
@@ -73,13 +79,16 @@ if [ ! -d "$DATADIR/mysql" ]; then
 
 	log "initialising database in $DATADIR"
 	mkdir -p "$DATADIR"
+	touch "$INIT_MARKER"
+	trap on_exit EXIT
 	if [ "$(id -u)" = 0 ]; then chown mysql:mysql "$DATADIR"; fi
 	mariadb-install-db "${run_as_mysql[@]}" --datadir="$DATADIR" --rpm \
 		--auth-root-authentication-method=normal --skip-test-db --skip-name-resolve \
 		--skip-log-bin --expire-logs-days=0 \
 		--loose-innodb_buffer_pool_load_at_startup=0 \
-		--loose-innodb_buffer_pool_dump_at_shutdown=0 >&2 \
-		|| die "mariadb-install-db failed"
+		--loose-innodb_buffer_pool_dump_at_shutdown=0 >/tmp/install-db.out 2>&1 \
+		|| { cat /tmp/install-db.out >&2; die "mariadb-install-db failed"; }
+	rm -f /tmp/install-db.out
 	log "datadir initialised"
 
 	log "starting temporary server (no networking, no binlog)"
@@ -160,6 +169,7 @@ if [ ! -d "$DATADIR/mysql" ]; then
 	fi
 	TEMP_PID=''
 	unset MYSQL_PWD
+	rm -f "$INIT_MARKER"
 	trap - EXIT
 	log "initialisation complete; starting the server"
 else

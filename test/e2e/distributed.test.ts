@@ -1,0 +1,58 @@
+import { jest } from '@jest/globals';
+import { httpGet } from '../../src/probes/http.js';
+import { ensureImages, getMany, LiveLab, requireDocker, type StatusJson } from '../helpers/live.js';
+
+jest.setTimeout(600_000);
+
+const lab = new LiveLab('distributed');
+let status: StatusJson;
+
+beforeAll(() => {
+  requireDocker();
+  ensureImages();
+  const r = lab.up();
+  if (r.code !== 0) throw new Error(`up distributed failed (${r.code}):\n${r.stderr}`);
+  status = lab.status();
+});
+
+afterAll(() => {
+  expect(lab.destroy()).toEqual([]);
+});
+
+test('every component is up and healthy', () => {
+  expect(status.state).toBe('up');
+  expect(status.services.map((s) => s.component)).toEqual(['dns', 'lb', 'web-1', 'web-2', 'app-1', 'app-2', 'db-primary', 'db-replica']);
+});
+
+test('the load balancer answers successive requests from both servers in turn (round robin)', async () => {
+  const answers = await getMany(`${status.endpoints.http}api/visits`, 8);
+  const webs = answers.map((a) => a.headers['x-web-server']);
+  const apps = answers.map((a) => a.headers['x-app-instance']);
+  expect(answers.every((a) => a.status === 200)).toBe(true);
+  // Round robin alternates between the two web servers; each prefers the app server on its own server.
+  for (let i = 1; i < webs.length; i++) expect(webs[i]).not.toBe(webs[i - 1]);
+  expect(new Set(apps)).toEqual(new Set(['app-1', 'app-2']));
+  expect(answers.every((a) => a.headers['x-load-balancer'] === 'lb')).toBe(true);
+});
+
+test('a write on the primary is read back from the replica', async () => {
+  const written = JSON.parse((await httpGet(`${status.endpoints.http}api/visits`, { host: 'www.foobar.com' })).body);
+  expect(written).toMatchObject({ writtenTo: 'db-primary', readFrom: 'db-replica' });
+  // Replication is asynchronous: the page, which only reads, shows the write once the replica has it.
+  let seen = 0;
+  for (let i = 0; i < 40 && seen < written.visits; i++) {
+    const page = await httpGet(status.endpoints.http!, { host: 'www.foobar.com' });
+    seen = Number(/id="visits">(\d+)</.exec(page.body)![1]);
+    expect(page.body).toContain('read from db-replica');
+    if (seen < written.visits) await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(seen).toBeGreaterThanOrEqual(written.visits);
+  const replica = lab.run(['exec', 'db-replica', '--', 'sh', '-c', 'mysql -uroot -p"$MYSQL_ROOT_PASSWORD" -N -e "SELECT visits FROM app.counter"']);
+  expect(Number(replica.stdout.trim())).toBeGreaterThanOrEqual(written.visits);
+});
+
+test('the replica refuses writes: it is read-only', () => {
+  const r = lab.run(['exec', 'db-replica', '--', 'sh', '-c', 'mysql -uapp -p"$DB_APP_PASSWORD" -e "UPDATE app.counter SET visits = 0"']);
+  expect(r.code).not.toBe(0);
+  expect(r.stderr + r.stdout).toMatch(/read.only/i);
+});

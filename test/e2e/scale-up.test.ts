@@ -1,0 +1,48 @@
+import { jest } from '@jest/globals';
+import { httpGet } from '../../src/probes/http.js';
+import { lookupWww } from '../../src/probes/dns.js';
+import { ensureImages, LiveLab, requireDocker, type StatusJson } from '../helpers/live.js';
+
+jest.setTimeout(600_000);
+
+const lab = new LiveLab('scale-up');
+let status: StatusJson;
+
+beforeAll(() => {
+  requireDocker();
+  ensureImages();
+  const r = lab.up();
+  if (r.code !== 0) throw new Error(`up scale-up failed (${r.code}):\n${r.stderr}`);
+  status = lab.status();
+});
+
+afterAll(() => {
+  expect(lab.destroy()).toEqual([]);
+});
+
+test('the apex has two A records, one per load balancer, and both load balancers serve', async () => {
+  const answer = await lookupWww(status.endpoints.dns!, 'foobar.com');
+  const lbAddresses = ['lb-1', 'lb-2'].map((name) => {
+    const c = status.services.find((s) => s.component === name)!.containers[0];
+    return Object.entries(c.addresses).find(([net]) => net.endsWith('_public'))![1];
+  });
+  expect(answer.addresses.sort()).toEqual(lbAddresses.sort());
+  for (const name of ['http', 'http-2']) {
+    const r = await httpGet(`${status.endpoints.all[name]}api/visits`, { host: 'www.foobar.com' });
+    expect(r.status).toBe(200);
+    expect(r.headers['x-load-balancer']).toBe(name === 'http' ? 'lb-1' : 'lb-2');
+  }
+});
+
+test('the app tier runs with two replicas, and both answer', async () => {
+  const app = status.services.find((s) => s.component === 'app')!;
+  expect(app.containers).toHaveLength(2);
+  expect(app.containers.every((c) => c.state === 'running' && c.health === 'healthy')).toBe(true);
+  const instances = new Set<string>();
+  for (let i = 0; i < 30 && instances.size < 2; i++) {
+    const r = await httpGet(`${status.endpoints.http}api/visits`, { host: 'www.foobar.com' });
+    expect(r.status).toBe(200);
+    instances.add(String(r.headers['x-app-instance']));
+  }
+  expect(instances.size).toBe(2);
+});
