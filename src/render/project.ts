@@ -246,6 +246,11 @@ function service(c: Component, input: RenderInput, addressing: Addressing): Serv
     case 'monitor':
       s.command = ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.path=/prometheus', '--web.listen-address=:9090'];
       if (flavor === 'debian') s.command.unshift('prometheus');
+      // The official image is busybox-based (wget); the debian one has curl.
+      s.healthcheck =
+        flavor === 'official'
+          ? ['CMD', 'wget', '-q', '-O', '/dev/null', 'http://127.0.0.1:9090/-/ready']
+          : ['CMD', 'curl', '-fsS', '-o', '/dev/null', 'http://127.0.0.1:9090/-/ready'];
       s.volumes.push(`./config/prometheus/${c.name}.yml:/etc/prometheus/prometheus.yml:ro`);
       break;
   }

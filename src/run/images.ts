@@ -33,7 +33,7 @@ export function contextHash(role: Role, baseHash: string): string {
 }
 
 /** The base is a minimal debootstrap of Debian; its recipe is all that identifies it. */
-const BASE_HASH = createHash('sha256').update(`debootstrap --variant=minbase ${SUITE}`).digest('hex').slice(0, 16);
+const BASE_HASH = createHash('sha256').update(`debootstrap --variant=minbase ${SUITE}; apt caches removed`).digest('hex').slice(0, 16);
 
 export async function imageStatus(runtime: Runtime, flavors: Flavor[]): Promise<ImageStatus[]> {
   const out: ImageStatus[] = [];
@@ -116,6 +116,11 @@ async function buildBase(runtime: Runtime, mirror: string | undefined, progress:
     });
     const r = await run;
     if (r.exitCode !== 0) throw environmentError(`debootstrap failed (exit ${r.exitCode}); is Debian's package mirror reachable? Last output:\n  ${String(r.all).split('\n').slice(-3).join('\n  ')}`);
+    // Every image runs apt-get update itself: the package cache of the bootstrap is dead weight.
+    for (const sub of ['var/cache/apt', 'var/lib/apt/lists']) {
+      fs.rmSync(path.join(dir, sub), { recursive: true, force: true });
+      fs.mkdirSync(path.join(dir, sub, sub.endsWith('lists') ? 'partial' : 'archives/partial'), { recursive: true });
+    }
     const tar = execa('tar', ['-C', dir, '-c', '.'], { buffer: false });
     await runtime.importImage(tar.stdout!, DEBIAN_BASE_IMAGE, { [HASH_LABEL]: BASE_HASH });
     await tar;
