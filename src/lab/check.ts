@@ -106,7 +106,13 @@ export function checkLab(lab: RawLab): Problem[] {
 
   const epNames = lab.entrypoints.map((e) => e.name);
   duplicates(epNames).forEach((i) => add(['entrypoints', i, 'name'], `entrypoints[${i}]: the entry point name '${epNames[i]}' is used twice`));
-  lab.entrypoints.forEach((e, i) => ref(['entrypoints', i, 'component'], e.component, 'an entry point'));
+  lab.entrypoints.forEach((e, i) => {
+    ref(['entrypoints', i, 'component'], e.component, 'an entry point');
+    const c = byName.get(e.component);
+    const internal = new Set(lab.networks.filter((n) => n.internal).map((n) => n.name));
+    if (c && c.networks.every((n) => internal.has(n)))
+      add(['entrypoints', i, 'component'], `entrypoints[${i}]: ${e.component} is only on internal networks (${c.networks.join(', ')}), and Docker cannot publish a port from there; add a network that is not internal`);
+  });
 
   const scenarioNames = (lab.scenarios ?? []).map((s) => s.name);
   duplicates(scenarioNames).forEach((i) => add(['scenarios', i, 'name'], `scenarios[${i}]: the scenario name '${scenarioNames[i]}' is used twice`));

@@ -163,6 +163,12 @@ export interface Service {
   cpus?: number;
 }
 
+/**
+ * Start order: a component starts once what it forwards to is healthy, so that a load balancer's
+ * first health checks find its servers ready (compose uses this only when starting).
+ */
+const healthyFirst = (names: string[]) => [...new Set(names)].map((name) => ({ name, condition: 'service_healthy' }));
+
 function service(c: Component, input: RenderInput, addressing: Addressing): Service {
   const { lab, flavor } = input;
   const s: Service = {
@@ -182,6 +188,7 @@ function service(c: Component, input: RenderInput, addressing: Addressing): Serv
   switch (c.image) {
     case 'web':
       s.command = ['nginx', '-g', 'daemon off;'];
+      s.dependsOn = healthyFirst(c.upstreams);
       s.volumes.push(`./config/nginx/${c.name}.conf:/etc/nginx/nginx.conf:ro`);
       s.healthcheck = ['CMD', 'curl', '-fsS', '-o', '/dev/null', 'http://127.0.0.1/nginx-health'];
       break;
@@ -205,7 +212,7 @@ function service(c: Component, input: RenderInput, addressing: Addressing): Serv
       });
       const nodeCheck = `require('http').get('http://127.0.0.1:${APP_PORT}/ready',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))`;
       s.healthcheck = ['CMD', 'node', '-e', nodeCheck];
-      s.dependsOn = [...new Set([db.write, db.read])].map((name) => ({ name, condition: 'service_healthy' }));
+      s.dependsOn = healthyFirst([db.write, db.read]);
       break;
     }
     case 'db':
@@ -222,7 +229,7 @@ function service(c: Component, input: RenderInput, addressing: Addressing): Serv
       );
       // TCP, not the socket: during initialisation only the socket answers.
       s.healthcheck = ['CMD-SHELL', 'mysqladmin ping -h 127.0.0.1 -uroot -p"$$MYSQL_ROOT_PASSWORD" --silent'];
-      if (c.replicaOf) s.dependsOn = [{ name: c.replicaOf, condition: 'service_healthy' }];
+      if (c.replicaOf) s.dependsOn = healthyFirst([c.replicaOf]);
       break;
     case 'dns':
       if (flavor === 'official') {
@@ -237,6 +244,7 @@ function service(c: Component, input: RenderInput, addressing: Addressing): Serv
       break;
     case 'lb':
       s.command = ['haproxy', '-W', '-db', '-f', '/usr/local/etc/haproxy/haproxy.cfg'];
+      s.dependsOn = healthyFirst(c.upstreams);
       // The official image runs as user haproxy, which may not bind ports below 1024.
       s.user = 'root';
       s.volumes.push(`./config/haproxy/${c.name}.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro`);

@@ -8,6 +8,7 @@ import { defaultProjectName, generateProject, readProjectInfo } from '../render/
 import { lookupWww, type WwwAnswer } from '../probes/dns.js';
 import { httpGet } from '../probes/http.js';
 import { projectDirOf, type RunContext } from './context.js';
+import { COMPOSE_LABEL } from '../engine/runtime.js';
 import type { Progress } from './events.js';
 import { endpointsOf, projectContainers, serviceStates, type Endpoints, type ServiceState } from './state.js';
 import { waitUntil } from './wait.js';
@@ -42,6 +43,7 @@ export async function up(ctx: RunContext, lab: Lab, options: UpOptions, progress
     progress({ kind: 'detail', text: `the lab ${lab.name} was last started from ${previous.source}; now from ${path.resolve(lab.source)}` });
 
   await checkImages(ctx, lab, options.flavor);
+  if (!previous) await checkNoOrphanVolumes(ctx, projectName);
   const block = previous?.block ?? (await freeBlock(ctx, lab, projectName));
   const generated = await generateProject(lab, { outDir: projectDir, flavor: options.flavor, projectName, block });
   const before = serviceStates(lab, await projectContainers(ctx.runtime, projectName));
@@ -115,6 +117,15 @@ async function checkImages(ctx: RunContext, lab: Lab, flavor: Flavor): Promise<v
   for (const image of missing) await ctx.runtime.pull(image).catch(() => unpullable.push(image));
   if (unpullable.length)
     throw environmentError(`${unpullable.join(', ')}: not here and cannot be pulled (offline, or no registry reachable); run infra-lab images build and use --flavor debian`);
+}
+
+/** Volumes of an earlier project of the same name hold data whose passwords went with its folder. */
+async function checkNoOrphanVolumes(ctx: RunContext, projectName: string): Promise<void> {
+  const volumes = await ctx.runtime.volumes([`${COMPOSE_LABEL.project}=${projectName}`]);
+  if (volumes.length)
+    throw environmentError(
+      `Docker still has the volumes ${volumes.join(', ')} of an earlier ${projectName} project whose folder (and database passwords) is gone; delete them with docker volume rm ${volumes.join(' ')}, or set INFRA_LAB_HOME to where that project lives`,
+    );
 }
 
 /** The lab's network block, moved when another network (another lab, a VPN) already uses it. */

@@ -71,7 +71,7 @@ test('replicated components get no fixed address; the others one per network', (
   const a = addressLab(lab, '10.150.20');
   expect(a.components.app).toBeUndefined();
   expect(a.components['lb-1']).toEqual({ public: '10.150.20.11', private: '10.150.21.11' });
-  expect(a.networks.data).toEqual({ subnet: '10.150.22.0/24', ipRange: '10.150.22.128/25', gateway: '10.150.22.1' });
+  expect(a.networks.data).toEqual({ subnet: '10.150.23.0/24', ipRange: '10.150.23.128/25', gateway: '10.150.23.1' });
 });
 
 test('network blocks are stable per project, differ between projects, and stay in 10.96-10.223', () => {
