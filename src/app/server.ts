@@ -21,26 +21,11 @@ const config = {
   instance: env.INSTANCE_NAME || os.hostname(),
   version: env.APP_VERSION ?? '1',
   cpuCostMs: Number(env.CPU_COST_MS ?? 0),
-  queryTimeoutMs: Number(env.DB_TIMEOUT_MS ?? 1500),
+  /** Connect and query timeout: a database that does not answer in this time counts as unreachable. */
+  timeoutMs: Number(env.DB_TIMEOUT_MS ?? 1000),
   write: { name: env.DB_WRITE_NAME ?? 'db', host: env.DB_WRITE_HOST ?? 'db' },
   read: { name: env.DB_READ_NAME ?? env.DB_WRITE_NAME ?? 'db', host: env.DB_READ_HOST ?? env.DB_WRITE_HOST ?? 'db' },
 };
-
-const pool = (host: string) =>
-  mysql.createPool({
-    host,
-    port: 3306,
-    user: env.DB_USER ?? 'app',
-    password: env.DB_PASSWORD ?? '',
-    database: env.DB_NAME ?? 'app',
-    connectTimeout: config.queryTimeoutMs,
-    connectionLimit: 8,
-    maxIdle: 4,
-    idleTimeout: 10_000,
-    enableKeepAlive: true,
-  });
-const writePool = pool(config.write.host);
-const readPool = config.read.host === config.write.host ? writePool : pool(config.read.host);
 
 class DatabaseError extends Error {
   constructor(
@@ -51,42 +36,86 @@ class DatabaseError extends Error {
   }
 }
 
-async function query<T>(p: mysql.Pool, name: string, sql: string): Promise<T> {
-  try {
-    const [rows] = await p.query({ sql, timeout: config.queryTimeoutMs });
-    return rows as T;
-  } catch (err) {
-    throw new DatabaseError(name, err);
+type Connection = mysql.PoolConnection;
+
+/**
+ * One database the app uses, with a circuit breaker: once it is found unreachable, requests fail
+ * at once with a database error, while one request at a time tries whether it answers again.
+ * Without it, requests would queue behind connection attempts to a dead host and time out,
+ * and the user would see a hanging site instead of an error page.
+ */
+class Database {
+  private readonly pool: mysql.Pool;
+  private down = false;
+  private trying = false;
+
+  constructor(
+    readonly name: string,
+    host: string,
+  ) {
+    this.pool = mysql.createPool({
+      host,
+      port: 3306,
+      user: env.DB_USER ?? 'app',
+      password: env.DB_PASSWORD ?? '',
+      database: env.DB_NAME ?? 'app',
+      connectTimeout: config.timeoutMs,
+      connectionLimit: 16,
+      maxIdle: 4,
+      idleTimeout: 10_000,
+      enableKeepAlive: true,
+    });
+  }
+
+  async use<T>(work: (conn: Connection) => Promise<T>): Promise<T> {
+    if (this.down && this.trying) throw new DatabaseError(this.name, new Error('unreachable; failing fast until it answers again'));
+    const trial = this.down;
+    if (trial) this.trying = true;
+    let conn: Connection | undefined;
+    try {
+      conn = await this.pool.getConnection();
+      const result = await work(conn);
+      conn.release();
+      this.down = false;
+      return result;
+    } catch (err) {
+      // A connection that failed mid-query may be half-open: never hand it out again.
+      conn?.destroy();
+      // SQL errors carry an SQL state; everything else means the server could not be reached.
+      if (!(err as { sqlState?: string }).sqlState) this.down = true;
+      throw new DatabaseError(this.name, err);
+    } finally {
+      if (trial) this.trying = false;
+    }
+  }
+
+  async query<T>(sql: string): Promise<T> {
+    return this.use(async (conn) => (await conn.query({ sql, timeout: config.timeoutMs }))[0] as T);
   }
 }
 
+const writeDb = new Database(config.write.name, config.write.host);
+const readDb = config.read.host === config.write.host ? writeDb : new Database(config.read.name, config.read.host);
+
 /** Adds one visit on the primary; returns the value written (LAST_INSERT_ID keeps it per connection). */
-async function addVisit(): Promise<number> {
-  const conn = await writePool.getConnection().catch((err) => {
-    throw new DatabaseError(config.write.name, err);
-  });
-  try {
-    await conn.query({ sql: 'UPDATE counter SET visits = LAST_INSERT_ID(visits + 1) WHERE id = 1', timeout: config.queryTimeoutMs });
-    const [rows] = await conn.query({ sql: 'SELECT LAST_INSERT_ID() AS visits', timeout: config.queryTimeoutMs });
-    conn.release();
+function addVisit(): Promise<number> {
+  return writeDb.use(async (conn) => {
+    await conn.query({ sql: 'UPDATE counter SET visits = LAST_INSERT_ID(visits + 1) WHERE id = 1', timeout: config.timeoutMs });
+    const [rows] = await conn.query({ sql: 'SELECT LAST_INSERT_ID() AS visits', timeout: config.timeoutMs });
     return Number((rows as { visits: number }[])[0].visits);
-  } catch (err) {
-    // A connection that failed mid-query may be half-open: never hand it out again.
-    conn.destroy();
-    throw new DatabaseError(config.write.name, err);
-  }
+  });
 }
 
 /** Reads the counter from the read database, falling back to the primary when the replica is gone. */
 async function readVisits(): Promise<{ visits: number; from: string }> {
   const sql = 'SELECT visits FROM counter WHERE id = 1';
   try {
-    const rows = await query<{ visits: number }[]>(readPool, config.read.name, sql);
-    return { visits: Number(rows[0].visits), from: config.read.name };
+    const rows = await readDb.query<{ visits: number }[]>(sql);
+    return { visits: Number(rows[0].visits), from: readDb.name };
   } catch (err) {
-    if (readPool === writePool) throw err;
-    const rows = await query<{ visits: number }[]>(writePool, config.write.name, sql);
-    return { visits: Number(rows[0].visits), from: config.write.name };
+    if (readDb === writeDb) throw err;
+    const rows = await writeDb.query<{ visits: number }[]>(sql);
+    return { visits: Number(rows[0].visits), from: writeDb.name };
   }
 }
 
@@ -125,7 +154,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
   }
   try {
     if (path === '/ready') {
-      await query(writePool, config.write.name, 'SELECT 1');
+      await writeDb.query('SELECT 1');
       send(res, 200, 'application/json', JSON.stringify({ status: 'ready', database: config.write.name }));
       return 200;
     }

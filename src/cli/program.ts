@@ -9,6 +9,10 @@ import { statusCommand } from './commands/status.js';
 import { downCommand } from './commands/down.js';
 import { execCommand, logsCommand } from './commands/attached.js';
 import { imagesBuildCommand, imagesListCommand } from './commands/images.js';
+import { breakCommand, healCommand } from './commands/faults.js';
+import { watchCommand } from './commands/watch.js';
+import { experimentCommand } from './commands/experiment.js';
+import { FAULT_MODES } from '../lab/model.js';
 import type { RunContext } from '../run/context.js';
 import type { Output } from './output.js';
 
@@ -102,6 +106,46 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .action(async (component, command, opts) => {
       process.exitCode = await execCommand(component, command, opts, await context());
     });
+
+  program
+    .command('break')
+    .description('break a component of a running lab: kill, stop, crash, pause or disconnect it')
+    .argument('<component>', 'a component (web, db, ...) or one replica of a scaled one (app.2)')
+    .addOption(new Option('--mode <mode>', 'how it breaks').choices(FAULT_MODES as unknown as string[]).default('kill'))
+    .option('--lab <lab>', 'the lab (may be left out when only one is up)')
+    .option('--json', 'print JSON')
+    .action(async (component, opts) => breakCommand(component, opts, await context(), output));
+
+  program
+    .command('heal')
+    .description('undo what break did and wait until healthy again')
+    .argument('[components...]', 'the components to heal')
+    .option('--all', 'heal everything that is broken')
+    .option('--lab <lab>', 'the lab (may be left out when only one is up)')
+    .option('--json', 'print JSON')
+    .action(async (components, opts) => healCommand(components, opts, await context(), output));
+
+  program
+    .command('watch')
+    .description("probe the user's path (DNS, then HTTP through the stack to the database) and show a live timeline")
+    .option('--lab <lab>', 'the lab (may be left out when only one is up)')
+    .option('--interval <ms>', 'time between requests', positiveInt, 50)
+    .option('--timeout <ms>', 'how long a request may take before it counts as failed', positiveInt, 2000)
+    .option('--duration <seconds>', 'stop after this long (default: at Ctrl-C)', positiveInt)
+    .option('--json', 'print every request as a JSON line')
+    .action(async (opts) => watchCommand(opts, await context(), output));
+
+  program
+    .command('experiment')
+    .description("run a scenario of a lab: probe, inject the fault, heal, and compare what was measured with the lab's expectation")
+    .argument('<lab>', 'a built-in lab name or the path of a lab file')
+    .argument('<scenario>', 'a scenario of the lab (infra-lab show <lab> lists them)')
+    .addOption(flavorOption())
+    .option('--hold <seconds>', 'how long the fault lasts before infra-lab heals it', positiveInt, 5)
+    .option('--interval <ms>', 'time between probe requests', positiveInt, 50)
+    .option('--timeout <ms>', 'how long a probe request may take', positiveInt, 2000)
+    .option('--json', 'print JSON')
+    .action(async (ref, scenario, opts) => experimentCommand(ref, scenario, { ...opts, verbose: verbose() }, await context(), output));
 
   const images = program.command('images').description('the images the labs run on');
   images

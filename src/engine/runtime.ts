@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
 import { environmentError } from '../errors.js';
 import type { Endpoint } from './endpoint.js';
@@ -52,6 +53,57 @@ export interface Runtime {
   pull(ref: string): Promise<void>;
   buildImage(contextDir: string, files: string[], tag: string, options: { buildArgs: Record<string, string>; labels: Record<string, string> }, onLine: (line: string) => void): Promise<void>;
   importImage(tar: NodeJS.ReadableStream, tag: string, labels: Record<string, string>): Promise<void>;
+
+  kill(id: string, signal?: string): Promise<void>;
+  stop(id: string): Promise<void>;
+  start(id: string): Promise<void>;
+  restart(id: string): Promise<void>;
+  pause(id: string): Promise<void>;
+  unpause(id: string): Promise<void>;
+  /** The networks a container is attached to, with its address and aliases on each. */
+  attachments(id: string): Promise<NetworkAttachment[]>;
+  disconnect(network: string, id: string): Promise<void>;
+  connect(network: string, id: string, attachment: Omit<NetworkAttachment, 'network'>): Promise<void>;
+  /** Runs a command in a running container; resolves with its exit code and output. */
+  exec(id: string, cmd: string[]): Promise<{ exitCode: number; output: string }>;
+  /** Engine events of containers with the labels, between two moments (ms since 1970). */
+  events(labels: string[], since: number, until: number): Promise<EngineEvent[]>;
+  /** Creates and starts a helper container; its output lines go to onLine until it stops. */
+  runContainer(spec: ContainerSpec, onLine: (line: string, stream: 'stdout' | 'stderr') => void): Promise<RunningContainer>;
+  remove(id: string): Promise<void>;
+}
+
+export interface NetworkAttachment {
+  network: string;
+  ipv4?: string;
+  aliases: string[];
+}
+
+export interface EngineEvent {
+  /** ms since 1970, from the engine's clock */
+  time: number;
+  /** kill, die, stop, start, restart, pause, unpause, health_status: healthy, ... */
+  action: string;
+  service: string;
+  container: string;
+  attributes: Record<string, string>;
+}
+
+export interface ContainerSpec {
+  image: string;
+  name: string;
+  cmd: string[];
+  env: Record<string, string>;
+  labels: Record<string, string>;
+  network: string;
+  /** host folder -> container folder, read-only */
+  binds: Record<string, string>;
+}
+
+export interface RunningContainer {
+  id: string;
+  /** Resolves when the container's output ends (it stopped). */
+  finished: Promise<void>;
 }
 
 export class DockerodeRuntime implements Runtime {
@@ -130,6 +182,125 @@ export class DockerodeRuntime implements Runtime {
     const changes = Object.entries(labels).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`);
     const stream = (await this.docker.importImage(tar as never, { repo, tag: version, changes } as never)) as unknown as NodeJS.ReadableStream;
     await followProgress(this.docker, stream, () => undefined);
+  }
+
+  async kill(id: string, signal = 'SIGKILL'): Promise<void> {
+    await this.docker.getContainer(id).kill({ signal });
+  }
+
+  async stop(id: string): Promise<void> {
+    await this.docker.getContainer(id).stop({ t: 10 });
+  }
+
+  async start(id: string): Promise<void> {
+    await this.docker.getContainer(id).start();
+  }
+
+  async restart(id: string): Promise<void> {
+    await this.docker.getContainer(id).restart({ t: 10 });
+  }
+
+  async pause(id: string): Promise<void> {
+    await this.docker.getContainer(id).pause();
+  }
+
+  async unpause(id: string): Promise<void> {
+    await this.docker.getContainer(id).unpause();
+  }
+
+  async attachments(id: string): Promise<NetworkAttachment[]> {
+    const info = await this.docker.getContainer(id).inspect();
+    return Object.entries(info.NetworkSettings.Networks ?? {}).map(([network, n]) => ({
+      network,
+      ipv4: n.IPAMConfig?.IPv4Address || undefined,
+      aliases: (n.Aliases ?? []).filter((a: string) => !info.Id.startsWith(a)),
+    }));
+  }
+
+  async disconnect(network: string, id: string): Promise<void> {
+    await this.docker.getNetwork(network).disconnect({ Container: id, Force: true });
+  }
+
+  async connect(network: string, id: string, a: Omit<NetworkAttachment, 'network'>): Promise<void> {
+    await this.docker.getNetwork(network).connect({
+      Container: id,
+      EndpointConfig: { IPAMConfig: a.ipv4 ? { IPv4Address: a.ipv4 } : undefined, Aliases: a.aliases },
+    });
+  }
+
+  async exec(id: string, cmd: string[]): Promise<{ exitCode: number; output: string }> {
+    const exec = await this.docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    const chunks: Buffer[] = [];
+    const sink = new PassThrough();
+    sink.on('data', (c: Buffer) => chunks.push(c));
+    this.docker.modem.demuxStream(stream, sink, sink);
+    await new Promise<void>((resolve) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+    });
+    const info = await exec.inspect();
+    return { exitCode: info.ExitCode ?? -1, output: Buffer.concat(chunks).toString('utf8') };
+  }
+
+  async events(labels: string[], since: number, until: number): Promise<EngineEvent[]> {
+    const stream = (await this.docker.getEvents({
+      since: Math.floor(since / 1000),
+      until: Math.ceil(until / 1000),
+      filters: { type: ['container'], label: labels },
+    })) as NodeJS.ReadableStream;
+    let text = '';
+    for await (const chunk of stream) text += chunk.toString();
+    return text
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as { timeNano: number; Action: string; id: string; Actor: { Attributes: Record<string, string> } })
+      .map((e) => ({
+        time: e.timeNano / 1e6,
+        action: e.Action,
+        service: e.Actor.Attributes[COMPOSE_LABEL.service] ?? '',
+        container: e.Actor.Attributes.name ?? e.id,
+        attributes: e.Actor.Attributes,
+      }))
+      .filter((e) => e.time >= since && e.time <= until);
+  }
+
+  async runContainer(spec: ContainerSpec, onLine: (line: string, stream: 'stdout' | 'stderr') => void): Promise<RunningContainer> {
+    const container = await this.docker.createContainer({
+      name: spec.name,
+      Image: spec.image,
+      Cmd: spec.cmd,
+      Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+      Labels: spec.labels,
+      HostConfig: {
+        NetworkMode: spec.network,
+        Binds: Object.entries(spec.binds).map(([host, inside]) => `${host}:${inside}:ro`),
+        AutoRemove: false,
+        Init: true,
+      },
+    });
+    const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as NodeJS.ReadableStream;
+    const finished = new Promise<void>((resolve) => {
+      const lines = (name: 'stdout' | 'stderr') => {
+        let rest = '';
+        const sink = new PassThrough();
+        sink.on('data', (c: Buffer) => {
+          const parts = (rest + c.toString('utf8')).split('\n');
+          rest = parts.pop() ?? '';
+          for (const p of parts) onLine(p, name);
+        });
+        return sink;
+      };
+      this.docker.modem.demuxStream(stream, lines('stdout'), lines('stderr'));
+      stream.on('end', () => resolve());
+      stream.on('close', () => resolve());
+    });
+    await container.start();
+    return { id: container.id, finished };
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.docker.getContainer(id).remove({ force: true, v: true });
   }
 }
 

@@ -3,11 +3,11 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Lab } from '../lab/model.js';
 import { usageError } from '../errors.js';
-import { appBundle } from '../paths.js';
+import { appBundle, probeBundle } from '../paths.js';
 import { VERSION } from '../version.js';
 import { blockFor } from './addresses.js';
 import type { Flavor } from './flavors.js';
-import { renderProject, type ProjectFile } from './project.js';
+import { renderProject, stableContent, type ProjectFile } from './project.js';
 import { formatEnvFile, parseEnvFile, projectEnv, type ProjectEnv } from './secrets.js';
 import { generateCertificate } from './tls.js';
 
@@ -25,6 +25,8 @@ export interface ProjectInfo {
 }
 
 export const INFO_FILE = 'infra-lab.json';
+/** The probe that infra-lab runs beside the lab (watch, experiment). */
+export const PROBE_FILE = 'probe/probe.cjs';
 /** The project keeps a copy of its lab file, so that it stands on its own. */
 export const LAB_COPY = 'lab.yaml';
 
@@ -58,15 +60,24 @@ export async function generateProject(lab: Lab, options: GenerateOptions): Promi
     if (fs.readdirSync(dir).length > 0)
       throw usageError(`${dir} is not empty and was not made by infra-lab; choose an empty or new folder with -o`);
   }
-  if (!fs.existsSync(appBundle)) throw usageError(`the bundled app server is missing (${appBundle}); run npm run build`);
+  for (const bundle of [appBundle, probeBundle]) if (!fs.existsSync(bundle)) throw usageError(`${bundle} is missing; run npm run build`);
   const projectName = options.projectName ?? previous?.projectName ?? defaultProjectName(lab);
   const block = options.block ?? previous?.block ?? blockFor(projectName);
   const envFile = path.join(dir, '.env');
   const existingEnv = fs.existsSync(envFile) ? (parseEnvFile(fs.readFileSync(envFile, 'utf8')) as Partial<ProjectEnv>) : {};
   const env = projectEnv(projectName, existingEnv);
 
-  const files: ProjectFile[] = renderProject({ lab, flavor: options.flavor, projectName, block, env, now: options.now ?? new Date(), version: VERSION });
-  files.push({ path: 'app/server.js', content: fs.readFileSync(appBundle, 'utf8') });
+  const files: ProjectFile[] = renderProject({
+    lab,
+    flavor: options.flavor,
+    projectName,
+    block,
+    env,
+    appServer: fs.readFileSync(appBundle, 'utf8'),
+    now: options.now ?? new Date(),
+    version: VERSION,
+  });
+  files.push({ path: PROBE_FILE, content: fs.readFileSync(probeBundle, 'utf8') });
   files.push({ path: LAB_COPY, content: `# The lab file this project was generated from (${lab.source}), copied by infra-lab.\n${fs.readFileSync(lab.source, 'utf8')}` });
   const contentHash = hashFiles(files);
   files.push({ path: '.env', content: formatEnvFile(env), mode: 0o600 });
@@ -105,7 +116,7 @@ export async function generateProject(lab: Lab, options: GenerateOptions): Promi
 function hashFiles(files: ProjectFile[]): string {
   const h = createHash('sha256');
   for (const f of [...files].sort((a, b) => a.path.localeCompare(b.path))) {
-    h.update(f.path).update('\0').update(f.content.replace(/^\s*\d+ ; serial$/m, '')).update('\0');
+    h.update(f.path).update('\0').update(stableContent(f)).update('\0');
   }
   return h.digest('hex').slice(0, 16);
 }

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import ejs from 'ejs';
 import type { Component, Lab } from '../lab/model.js';
@@ -24,6 +25,8 @@ export interface RenderInput {
   /** The /22 block of the lab's networks, e.g. "10.137.88" (see addresses.ts). */
   block: string;
   env: ProjectEnv;
+  /** The bundled application server (app/server.js of the project). */
+  appServer: string;
   /** The moment of rendering: the zone's serial number. */
   now: Date;
   version: string;
@@ -38,6 +41,7 @@ export const LABEL = {
   role: 'dev.infra-lab.role',
   server: 'dev.infra-lab.server',
   flavor: 'dev.infra-lab.flavor',
+  configHash: 'dev.infra-lab.config-hash',
 } as const;
 
 const render = (template: string, data: object) =>
@@ -76,7 +80,6 @@ export function renderProject(input: RenderInput): ProjectFile[] {
   const files: ProjectFile[] = [];
   const zoneFile = `db.${lab.domain}`;
 
-  files.push({ path: 'docker-compose.yml', content: render('docker-compose.yml.ejs', { ...ctx, services: lab.components.map((c) => service(c, input, addressing)), zoneFile }) });
   for (const web of componentsWithRole(lab, 'web'))
     files.push({ path: `config/nginx/${web.name}.conf`, content: render('nginx.conf.ejs', { ...ctx, web, upstreams: upstreamsOf(web) }) });
   for (const lb of componentsWithRole(lab, 'lb'))
@@ -107,7 +110,26 @@ export function renderProject(input: RenderInput): ProjectFile[] {
     files.push({ path: `config/prometheus/${monitor.name}.yml`, content: render('prometheus.yml.ejs', { ...ctx, monitor, targets }) });
   }
   files.push({ path: 'README.md', content: render('README.md.ejs', ctx) });
+  files.push({ path: 'app/server.js', content: input.appServer });
+  const services = lab.components.map((c) => service(c, input, addressing));
+  for (const s of services) s.configHash = hashMounted(s, files);
+  files.unshift({ path: 'docker-compose.yml', content: render('docker-compose.yml.ejs', { ...ctx, services, zoneFile }) });
   return files;
+}
+
+/** File content without what changes at every rendering (the zone's serial). */
+export const stableContent = (f: ProjectFile) => f.content.replace(/^\s*\d+ ; serial$/m, '');
+
+/**
+ * Hash of the project files a service mounts. It is a label of the service, so that compose
+ * recreates the container when its configuration or program changed, not only its compose entry.
+ */
+function hashMounted(s: Service, files: ProjectFile[]): string {
+  const mounted = s.volumes.filter((v) => v.startsWith('./')).map((v) => v.slice(2).split(':')[0]);
+  const h = createHash('sha256');
+  for (const f of files.filter((x) => mounted.some((m) => x.path === m || x.path.startsWith(`${m}/`))).sort((a, b) => a.path.localeCompare(b.path)))
+    h.update(f.path).update('\0').update(stableContent(f)).update('\0');
+  return h.digest('hex').slice(0, 12);
 }
 
 /** The zone's serial: seconds since 1970, a common convention that grows with every rendering. */
@@ -161,6 +183,8 @@ export interface Service {
   healthcheck?: string[];
   dependsOn: { name: string; condition: string }[];
   cpus?: number;
+  /** Hash of the mounted project files (see hashMounted). */
+  configHash?: string;
 }
 
 /**

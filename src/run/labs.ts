@@ -6,6 +6,8 @@ import { LAB_COPY, type ProjectInfo } from '../render/generate.js';
 import { knownProjects, type RunContext } from './context.js';
 import { endpointsOf, projectContainers, serviceStates, type Endpoints, type ServiceState } from './state.js';
 import { COMPOSE_LABEL } from '../engine/runtime.js';
+import { removeProbes } from './probe.js';
+import { writeFaults } from '../faults/faults.js';
 
 export interface LabStatus {
   lab: string;
@@ -22,6 +24,7 @@ export interface LabStatus {
 
 /** The lab of a generated project, read back from the project's copy of its lab file. */
 const labOf = (dir: string): Lab => loadLabFile(path.join(dir, LAB_COPY));
+export const resolveLabOf = (status: LabStatus): Lab => labOf(status.projectDir);
 
 export async function labStatus(ctx: RunContext, dir: string, info: ProjectInfo): Promise<LabStatus> {
   const lab = labOf(dir);
@@ -56,6 +59,10 @@ export function componentOf(status: LabStatus, component: string): ServiceState 
 }
 
 export async function down(ctx: RunContext, status: LabStatus, options: { volumes: boolean }): Promise<{ removedVolumes: string[]; keptVolumes: string[] }> {
+  // A probe on the lab's network would keep compose from removing the network; paused containers cannot be stopped.
+  await removeProbes(ctx, status.projectName);
+  for (const c of status.services.flatMap((s) => s.containers)) if (c.state === 'paused') await ctx.runtime.unpause(c.id);
+  writeFaults(status.projectDir, []);
   await ctx.compose.down(status.projectDir, options);
   const left = await ctx.runtime.volumes([`${COMPOSE_LABEL.project}=${status.projectName}`]);
   return { removedVolumes: status.volumes.filter((v) => !left.includes(v)), keptVolumes: left };

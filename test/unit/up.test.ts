@@ -7,22 +7,19 @@ import { silent } from '../../src/run/events.js';
 import { MissingCompose } from '../../src/engine/compose.js';
 import type { Runtime } from '../../src/engine/runtime.js';
 import type { RunContext } from '../../src/run/context.js';
+import { stubRuntime } from '../helpers/stub-runtime.js';
 import { ExitCode, ExitError } from '../../src/errors.js';
 
 // A runtime with no images and no registry: every pull fails, as offline.
-const offlineRuntime = (): Runtime => ({
-  endpoint: { address: '/var/run/docker.sock', source: 'default socket' },
-  ping: async () => undefined,
-  containers: async () => [],
-  networks: async () => [],
-  volumes: async () => [],
-  imageLabels: async () => undefined,
-  pull: async (ref) => {
-    throw new Error(`Get "https://registry/v2/${ref}": dial tcp: lookup registry: no such host`);
-  },
-  buildImage: async () => undefined,
-  importImage: async () => undefined,
-});
+const offlineRuntime = (): Runtime =>
+  stubRuntime({
+    ping: async () => undefined,
+    volumes: async () => [],
+    imageLabels: async () => undefined,
+    pull: async (ref) => {
+      throw new Error(`Get "https://registry/v2/${ref}": dial tcp: lookup registry: no such host`);
+    },
+  });
 
 const context = (): RunContext => ({
   runtime: offlineRuntime(),

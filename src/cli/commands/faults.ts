@@ -1,0 +1,43 @@
+import type { FaultMode } from '../../lab/model.js';
+import type { RunContext } from '../../run/context.js';
+import { breakComponent, heal } from '../../run/faults.js';
+import { targetLab } from '../../run/labs.js';
+import { usageError } from '../../errors.js';
+import { seconds, type Output } from '../output.js';
+
+const EFFECT: Record<FaultMode, string> = {
+  kill: 'killed (SIGKILL); it stays down until you heal it',
+  stop: 'stopped gracefully; it stays down until you heal it',
+  crash: 'crashed; its restart policy will bring it back',
+  pause: 'paused; connections to it hang instead of being refused',
+  disconnect: 'disconnected from its networks',
+};
+
+/** `infra-lab break <component>`: kill, stop, crash, pause or disconnect a component of a running lab. */
+export async function breakCommand(name: string, options: { mode: FaultMode; lab?: string; json?: boolean }, ctx: RunContext, output: Output): Promise<void> {
+  await ctx.runtime.ping();
+  const status = await targetLab(ctx, options.lab);
+  const fault = await breakComponent(ctx, status, name, options.mode);
+  if (options.json) {
+    output.out(JSON.stringify({ lab: status.lab, ...fault }, null, 2));
+    return;
+  }
+  output.out(`${fault.component} (${fault.containers.map((c) => c.name).join(', ')}) ${EFFECT[fault.mode]}.`);
+  output.out(`Watch what users see: infra-lab watch --lab ${status.lab}. Undo: infra-lab heal ${fault.component}`);
+}
+
+/** `infra-lab heal [component | --all]`: undo breaks and wait until healthy again. */
+export async function healCommand(names: string[], options: { all?: boolean; lab?: string; json?: boolean }, ctx: RunContext, output: Output): Promise<void> {
+  if (!options.all && names.length === 0) throw usageError('say what to heal: infra-lab heal <component> or infra-lab heal --all');
+  if (options.all && names.length) throw usageError('give components or --all, not both');
+  await ctx.runtime.ping();
+  const status = await targetLab(ctx, options.lab);
+  output.progress(`… healing ${options.all ? 'everything' : names.join(', ')} in ${status.lab}`);
+  const r = await heal(ctx, status, options.all ? 'all' : names);
+  if (options.json) {
+    output.out(JSON.stringify({ lab: status.lab, ...r }, null, 2));
+    return;
+  }
+  if (r.healed.length === 0) output.out(`Nothing was broken in ${status.lab}.`);
+  else output.out(`Healed ${r.healed.map((h) => `${h.component} (${h.mode})`).join(', ')}; ready again after ${seconds(r.ms)}.`);
+}

@@ -1,0 +1,257 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FailureLayer, Lab, Scenario } from '../lab/model.js';
+import { failure, usageError } from '../errors.js';
+import { readFaults, selectTargets } from '../faults/faults.js';
+import { summarize, timeline, timeToDetect, timeToRecover, byStart, type SecondBucket, type Summary } from '../probes/downtime.js';
+import type { Sample } from '../probes/sample.js';
+import type { Flavor } from '../render/flavors.js';
+import { COMPOSE_LABEL, type EngineEvent } from '../engine/runtime.js';
+import type { RunContext } from './context.js';
+import { breakComponent, heal } from './faults.js';
+import { labStatus, type LabStatus } from './labs.js';
+import { startProbe } from './probe.js';
+import { readProjectInfo } from '../render/generate.js';
+import { up } from './up.js';
+import type { Progress } from './events.js';
+import { waitUntil } from './wait.js';
+
+export interface ExperimentOptions {
+  flavor: Flavor;
+  /** How long a break lasts before infra-lab heals it. */
+  holdMs: number;
+  baselineMs: number;
+  intervalMs: number;
+  timeoutMs: number;
+  /** How long to wait for the user's path to work again after the heal. */
+  recoveryTimeoutMs: number;
+}
+
+export interface Verdict {
+  ok: boolean;
+  /** Each way the measurement contradicts what the lab file expects. */
+  contradictions: string[];
+}
+
+export interface ExperimentReport {
+  lab: string;
+  scenario: string;
+  title: string;
+  action: Scenario['action'];
+  expect: Scenario['expect'];
+  flavor: Flavor;
+  intervalMs: number;
+  /** ms since 1970 */
+  startedAt: number;
+  faultAt: number;
+  healAt?: number;
+  endedAt: number;
+  all: Summary;
+  write: Summary;
+  read: Summary;
+  timeToDetectMs?: number;
+  timeToRecoverMs?: number;
+  timeline: SecondBucket[];
+  /** The engine's own record, times relative to the fault. */
+  events: { ms: number; action: string; service: string; container: string }[];
+  /** The broken component as the engine saw it: from its first stop event to healthy (or started) again. */
+  engineOutageMs?: number;
+  /** For writes: the last counter value acknowledged before the first failure, and the first after. */
+  data?: { lastAcknowledged: number; firstAfter?: number; continued: boolean };
+  verdict: Verdict;
+}
+
+const STOP_ACTIONS = new Set(['kill', 'die', 'stop', 'pause', 'disconnect']);
+
+/** Run one scenario of a lab: baseline, fault, heal, recovery, all probed; then judge it against the lab's expectation. */
+export async function runExperiment(ctx: RunContext, lab: Lab, scenarioName: string, options: ExperimentOptions, progress: Progress): Promise<ExperimentReport> {
+  const scenario = lab.scenarios.find((s) => s.name === scenarioName);
+  if (!scenario)
+    throw usageError(`the lab ${lab.name} has no scenario '${scenarioName}'; its scenarios: ${lab.scenarios.map((s) => s.name).join(', ') || 'none'}`);
+  const action = scenario.action;
+  if (action.kind === 'deploy' || action.kind === 'scale')
+    throw usageError(`${scenario.name} is a ${action.kind} scenario, which this version of infra-lab cannot run yet; break and restart scenarios can`);
+
+  await up(ctx, lab, { flavor: options.flavor }, progress);
+  const status = await currentStatus(ctx, lab);
+  if (readFaults(status.projectDir).length)
+    throw usageError(`${lab.name} has broken components (infra-lab status ${lab.name}); heal them first: infra-lab heal --all --lab ${lab.name}`);
+
+  progress({ kind: 'step', text: `probing www.${lab.domain} every ${options.intervalMs} ms; baseline for ${options.baselineMs / 1000} s` });
+  const probe = await startProbe(ctx, lab, status, { intervalMs: options.intervalMs, timeoutMs: options.timeoutMs });
+  const startedAt = ctx.clock();
+  let faultAt = startedAt;
+  let healAt: number | undefined;
+  try {
+    await ctx.sleep(options.baselineMs);
+    const baselineFailures = probe.samples.filter((s) => !s.ok);
+    if (probe.samples.length === 0) throw failure('the probe sent no request during the baseline');
+    if (baselineFailures.length)
+      throw failure(`the lab is not steady: ${baselineFailures.length} of ${probe.samples.length} requests failed before any fault (first: ${baselineFailures[0].layer} ${baselineFailures[0].detail ?? ''})`);
+
+    faultAt = ctx.clock();
+    if (action.kind === 'break') {
+      progress({ kind: 'step', text: `${action.mode} ${action.component}` });
+      await breakComponent(ctx, status, action.component, action.mode);
+      if (action.mode !== 'crash') {
+        await ctx.sleep(options.holdMs);
+        healAt = ctx.clock();
+        progress({ kind: 'step', text: `heal ${action.component} after ${options.holdMs / 1000} s` });
+      } else progress({ kind: 'step', text: `waiting for the restart policy to bring ${action.component} back` });
+      await heal(ctx, await currentStatus(ctx, lab), [action.component], { timeoutMs: options.recoveryTimeoutMs });
+    } else {
+      progress({ kind: 'step', text: `restart ${action.component}` });
+      const { targets } = selectTargets(action.component, status.services.flatMap((s) => s.containers), status.services.map((s) => s.component));
+      for (const c of targets) await ctx.runtime.restart(c.id);
+      await waitUntil(async () => ((await currentStatus(ctx, lab)).services.find((s) => s.component === action.component)?.ready ? true : undefined), {
+        timeoutMs: options.recoveryTimeoutMs,
+        intervalMs: 200,
+        clock: ctx.clock,
+        sleep: ctx.sleep,
+      });
+    }
+    // The path has recovered once a second's worth of requests in a row have succeeded.
+    const needed = Math.ceil(1000 / options.intervalMs);
+    const recovered = await waitUntil(async () => (recoveredFrom(probe.samples, faultAt, needed) ? true : undefined), {
+      timeoutMs: options.recoveryTimeoutMs,
+      intervalMs: 200,
+      clock: ctx.clock,
+      sleep: ctx.sleep,
+    });
+    if (!recovered) progress({ kind: 'step', text: `the user's path did not recover within ${options.recoveryTimeoutMs / 1000} s` });
+    await ctx.sleep(options.timeoutMs);
+  } finally {
+    await probe.stop();
+  }
+  const endedAt = ctx.clock();
+  const samples = probe.samples.filter((s) => s.t <= endedAt - options.timeoutMs);
+  const events = await ctx.runtime.events([`${COMPOSE_LABEL.project}=${status.projectName}`], startedAt - 1000, endedAt);
+  return buildReport({ lab, scenario, options, samples, events, startedAt, faultAt, healAt, endedAt: endedAt - options.timeoutMs });
+}
+
+async function currentStatus(ctx: RunContext, lab: Lab): Promise<LabStatus> {
+  const dir = path.join(ctx.home, 'labs', lab.name);
+  return labStatus(ctx, dir, readProjectInfo(dir)!);
+}
+
+function recoveredFrom(samples: readonly Sample[], faultAt: number, needed: number): boolean {
+  const after = byStart(samples).filter((s) => s.t >= faultAt);
+  let run = 0;
+  for (const s of after) run = s.ok ? run + 1 : 0;
+  return run >= needed;
+}
+
+export interface ReportInput {
+  lab: Lab;
+  scenario: Scenario;
+  options: Pick<ExperimentOptions, 'flavor' | 'intervalMs'>;
+  samples: Sample[];
+  events: EngineEvent[];
+  startedAt: number;
+  faultAt: number;
+  healAt?: number;
+  endedAt: number;
+}
+
+/** The report of an experiment from its samples and events: pure, so that it can be tested on made-up samples. */
+export function buildReport(input: ReportInput): ExperimentReport {
+  const { scenario, samples, faultAt } = input;
+  const component = 'component' in scenario.action ? scenario.action.component.replace(/\.\d+$/, '') : undefined;
+  const events = input.events.map((e) => ({ ms: Math.round(e.time - faultAt), action: e.action, service: e.service, container: e.container }));
+  const report: ExperimentReport = {
+    lab: input.lab.name,
+    scenario: scenario.name,
+    title: scenario.title,
+    action: scenario.action,
+    expect: scenario.expect,
+    flavor: input.options.flavor,
+    intervalMs: input.options.intervalMs,
+    startedAt: input.startedAt,
+    faultAt,
+    healAt: input.healAt,
+    endedAt: input.endedAt,
+    all: summarize(samples, input.endedAt),
+    write: summarize(samples.filter((s) => s.kind === 'write'), input.endedAt),
+    read: summarize(samples.filter((s) => s.kind === 'read'), input.endedAt),
+    timeToDetectMs: round(timeToDetect(samples, faultAt)),
+    timeToRecoverMs: round(timeToRecover(samples, faultAt)),
+    timeline: timeline(samples, input.startedAt, input.endedAt),
+    events,
+    engineOutageMs: component ? engineOutage(input.events.filter((e) => e.service === component), faultAt) : undefined,
+    data: dataContinuity(samples),
+    verdict: { ok: true, contradictions: [] },
+  };
+  report.verdict = judge(report, samples);
+  return report;
+}
+
+const round = (x: number | undefined) => (x === undefined ? undefined : Math.round(x));
+
+/** From the component's first stop-like event after the fault to its first healthy (or, without a healthcheck, start) event after that. */
+export function engineOutage(events: EngineEvent[], faultAt: number): number | undefined {
+  const sorted = [...events].sort((a, b) => a.time - b.time).filter((e) => e.time >= faultAt - 50);
+  const down = sorted.find((e) => STOP_ACTIONS.has(e.action.split(':')[0]));
+  if (!down) return undefined;
+  const after = sorted.filter((e) => e.time > down.time);
+  const hasHealth = sorted.some((e) => e.action.startsWith('health_status'));
+  const back = after.find((e) => (hasHealth ? e.action === 'health_status: healthy' : e.action === 'start' || e.action === 'unpause' || e.action === 'connect'));
+  return back ? Math.round(back.time - down.time) : undefined;
+}
+
+/** Did the visit counter continue from the last value a client saw acknowledged? */
+export function dataContinuity(samples: readonly Sample[]): ExperimentReport['data'] {
+  const writes = byStart(samples).filter((s) => s.kind === 'write');
+  const firstFailure = writes.findIndex((s) => !s.ok);
+  if (firstFailure < 0) return undefined;
+  const before = writes.slice(0, firstFailure).filter((s) => s.ok && s.visits !== undefined);
+  const after = writes.slice(firstFailure).filter((s) => s.ok && s.visits !== undefined);
+  if (before.length === 0) return undefined;
+  const lastAcknowledged = Math.max(...before.map((s) => s.visits!));
+  const firstAfter = after[0]?.visits;
+  return { lastAcknowledged, firstAfter, continued: firstAfter !== undefined && firstAfter > lastAcknowledged };
+}
+
+/** Compare what was measured with what the lab file says the student should see. */
+export function judge(report: ExperimentReport, samples: readonly Sample[]): Verdict {
+  const e = report.expect;
+  const out: string[] = [];
+  const { all } = report;
+  if (e.failures === 'none' && all.failed > 0) out.push(`expected no failed request, but ${all.failed} of ${all.sent} failed (${layerList(all.byLayer)})`);
+  if (e.failures !== 'none' && all.failed === 0) out.push(`expected requests to fail, but all ${all.sent} succeeded`);
+  if (e.failures === 'all' && all.failed > 0) {
+    // While the component is broken (from the first failure until the heal), no answer may be a success.
+    const sorted = byStart(samples);
+    const first = sorted.find((s) => !s.ok)!;
+    const until = report.healAt ?? first.t;
+    const succeeded = sorted.filter((s) => s.ok && s.t > first.t && s.t + s.ms < until);
+    if (succeeded.length) out.push(`expected every request to fail while broken, but ${succeeded.length} succeeded between the first failure and the heal`);
+  }
+  if (e.layers) {
+    const other = Object.entries(all.byLayer).filter(([layer]) => !e.layers!.includes(layer as FailureLayer));
+    if (other.length) out.push(`expected failures only in ${e.layers.join(', ')}, but ${other.map(([l, n]) => `${n} in ${l}`).join(', ')}`);
+  }
+  if (e.writes === 'fail' && report.write.failed === 0) out.push('expected writes to fail, but none did');
+  if (e.writes === 'ok' && report.write.failed > 0) out.push(`expected writes to succeed, but ${report.write.failed} failed`);
+  if (e.reads === 'fail' && report.read.failed === 0) out.push('expected reads to fail, but none did');
+  if (e.reads === 'ok' && report.read.failed > 0) out.push(`expected reads to be served, but ${report.read.failed} failed (${layerList(report.read.byLayer)})`);
+  if (report.data && !report.data.continued)
+    out.push(`data lost: the counter was acknowledged at ${report.data.lastAcknowledged} before the failure, and read ${report.data.firstAfter ?? 'nothing'} after`);
+  if (report.timeToRecoverMs === undefined) out.push('the user path had not recovered when the experiment ended');
+  return { ok: out.length === 0, contradictions: out };
+}
+
+const layerList = (byLayer: Partial<Record<FailureLayer, number>>) =>
+  Object.entries(byLayer)
+    .map(([l, n]) => `${l} ${n}`)
+    .join(', ') || 'none';
+
+/** Writes the report as JSON and Markdown into the lab's folder; returns the two paths. */
+export function saveReport(projectDir: string, report: ExperimentReport, markdown: string): { json: string; markdown: string } {
+  const dir = path.join(projectDir, 'reports');
+  fs.mkdirSync(dir, { recursive: true });
+  const stamp = new Date(report.startedAt).toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
+  const base = path.join(dir, `${report.scenario}-${stamp}`);
+  fs.writeFileSync(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  fs.writeFileSync(`${base}.md`, markdown);
+  return { json: `${base}.json`, markdown: `${base}.md` };
+}

@@ -1,0 +1,76 @@
+import type { FaultMode } from '../lab/model.js';
+import { failure, usageError } from '../errors.js';
+import { injectFault, readFaults, selectTargets, undoFault, writeFaults, type Fault } from '../faults/faults.js';
+import type { RunContext } from './context.js';
+import { labStatus, type LabStatus } from './labs.js';
+import { readProjectInfo } from '../render/generate.js';
+import { waitUntil } from './wait.js';
+
+/** Break a component of a running lab; refuses what is already broken. */
+export async function breakComponent(ctx: RunContext, status: LabStatus, name: string, mode: FaultMode): Promise<Fault> {
+  const containers = status.services.flatMap((s) => s.containers);
+  const { component, targets } = selectTargets(name, containers, status.services.map((s) => s.component));
+  const faults = readFaults(status.projectDir);
+  const base = component.replace(/\.\d+$/, '');
+  const existing = faults.find((f) => f.component === component || f.component === base || f.component.replace(/\.\d+$/, '') === component);
+  if (existing)
+    throw usageError(`${existing.component} is already broken (${existing.mode}, ${new Date(existing.at).toLocaleTimeString()}); heal it first: infra-lab heal ${existing.component}`);
+  const down = targets.filter((c) => c.state !== 'running');
+  if (down.length)
+    throw usageError(`${component} is already down (${down.map((c) => `${c.name}: ${c.state}`).join(', ')}); infra-lab heal ${component} brings it back`);
+  const fault = await injectFault(ctx.runtime, component, mode, targets, ctx.clock);
+  writeFaults(status.projectDir, [...faults, fault]);
+  return fault;
+}
+
+export interface HealResult {
+  healed: { component: string; mode: FaultMode | 'manual' }[];
+  ms: number;
+}
+
+/**
+ * Undo breaks (those named, or all) and bring back containers that are down for any other reason,
+ * then wait until the components are ready again.
+ */
+export async function heal(ctx: RunContext, status: LabStatus, names: string[] | 'all', options: { timeoutMs?: number } = {}): Promise<HealResult> {
+  const start = ctx.clock();
+  const faults = readFaults(status.projectDir);
+  const components = status.services.map((s) => s.component);
+  for (const n of names === 'all' ? [] : names) selectTargets(n, status.services.flatMap((s) => s.containers), components);
+  const chosen = names === 'all' ? faults : faults.filter((f) => names.includes(f.component) || names.includes(f.component.replace(/\.\d+$/, '')));
+  const healed: HealResult['healed'] = [];
+  for (const f of chosen) {
+    await undoFault(ctx.runtime, f);
+    healed.push({ component: f.component, mode: f.mode });
+  }
+  writeFaults(status.projectDir, faults.filter((f) => !chosen.includes(f)));
+
+  // Whatever else is down among the chosen components (stopped by hand, say) is started too.
+  const wanted = names === 'all' ? components : [...new Set([...names.map((n) => n.replace(/\.\d+$/, '')), ...chosen.map((f) => f.component.replace(/\.\d+$/, ''))])];
+  for (const s of status.services.filter((x) => wanted.includes(x.component))) {
+    for (const c of s.containers) {
+      if (chosen.some((f) => f.containers.some((x) => x.id === c.id))) continue;
+      if (c.state === 'exited' || c.state === 'created') await ctx.runtime.start(c.id);
+      else if (c.state === 'paused') await ctx.runtime.unpause(c.id);
+      else continue;
+      healed.push({ component: s.component, mode: 'manual' });
+    }
+  }
+  if (names !== 'all' && healed.length === 0 && wanted.every((w) => status.services.find((s) => s.component === w)?.ready))
+    throw usageError(`${names.join(', ')} ${names.length > 1 ? 'are' : 'is'} not broken; nothing to heal`);
+
+  const info = readProjectInfo(status.projectDir)!;
+  let last: LabStatus = status;
+  const ready = await waitUntil(
+    async () => {
+      last = await labStatus(ctx, status.projectDir, info);
+      return last.services.filter((s) => wanted.includes(s.component)).every((s) => s.ready) ? true : undefined;
+    },
+    { timeoutMs: options.timeoutMs ?? 120_000, intervalMs: 200, clock: ctx.clock, sleep: ctx.sleep },
+  );
+  if (!ready) {
+    const bad = last.services.filter((s) => wanted.includes(s.component) && !s.ready);
+    throw failure(`healed, but ${bad.map((s) => `${s.component} (${s.summary})`).join(', ')} did not become ready again; see infra-lab logs ${bad[0]?.component}`);
+  }
+  return { healed, ms: ctx.clock() - start };
+}

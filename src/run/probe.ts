@@ -1,0 +1,89 @@
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Lab } from '../lab/model.js';
+import { componentsWithRole } from '../lab/model.js';
+import { failure } from '../errors.js';
+import { imageFor, type Flavor } from '../render/flavors.js';
+import { PROBE_FILE } from '../render/generate.js';
+import { LABEL } from '../render/project.js';
+import { parseSample, type Sample } from '../probes/sample.js';
+import type { RunContext } from './context.js';
+import type { LabStatus } from './labs.js';
+
+export const PROBE_LABEL = 'dev.infra-lab.probe';
+
+export interface ProbeOptions {
+  intervalMs: number;
+  timeoutMs: number;
+  onSample?: (s: Sample) => void;
+}
+
+export interface RunningProbe {
+  samples: Sample[];
+  /** Stops the probe container and resolves with every sample it sent. */
+  stop(): Promise<Sample[]>;
+}
+
+/**
+ * Starts the probe in a container on the lab's public network (the DNS server's network), so that
+ * it reaches the lab as a user's machine would, also where the host cannot reach container addresses.
+ */
+export async function startProbe(ctx: RunContext, lab: Lab, status: LabStatus, options: ProbeOptions): Promise<RunningProbe> {
+  const dns = componentsWithRole(lab, 'dns')[0];
+  const network = `${status.projectName}_${dns.networks[0]}`;
+  const dnsAddress = status.services.find((s) => s.component === dns.name)?.containers[0]?.networks[network];
+  if (!dnsAddress) throw failure(`the lab's DNS server ${dns.name} has no address on ${network}; is it up? (infra-lab status ${lab.name})`);
+  const https = lab.entrypoints.find((e) => e.protocol === 'https');
+  const entry = https ?? lab.entrypoints.find((e) => e.protocol === 'http');
+  const samples: Sample[] = [];
+  const errors: string[] = [];
+  const running = await ctx.runtime.runContainer(
+    {
+      image: imageFor(status.flavor as Flavor, 'app'),
+      name: `${status.projectName}-probe-${randomBytes(3).toString('hex')}`,
+      cmd: ['node', '/probe/probe.cjs'],
+      env: {
+        PROBE_DNS: dnsAddress,
+        PROBE_DOMAIN: lab.domain,
+        PROBE_SCHEME: https ? 'https' : 'http',
+        PROBE_PORT: String(entry?.port ?? 80),
+        PROBE_INTERVAL_MS: String(options.intervalMs),
+        PROBE_TIMEOUT_MS: String(options.timeoutMs),
+        ...(https ? { PROBE_CA: `/tls/${lab.domain}.crt` } : {}),
+      },
+      labels: { [LABEL.lab]: lab.name, [PROBE_LABEL]: status.projectName },
+      network,
+      binds: {
+        [path.join(status.projectDir, path.dirname(PROBE_FILE))]: '/probe',
+        ...(https ? { [path.join(status.projectDir, 'tls')]: '/tls' } : {}),
+      },
+    },
+    (line, stream) => {
+      const s = stream === 'stdout' ? parseSample(line) : undefined;
+      if (s) {
+        samples.push(s);
+        options.onSample?.(s);
+      } else if (line.trim()) errors.push(line.trim());
+    },
+  );
+  let stopped = false;
+  return {
+    samples,
+    async stop() {
+      if (!stopped) {
+        stopped = true;
+        await ctx.runtime.remove(running.id);
+        await Promise.race([running.finished, ctx.sleep(2000)]);
+      }
+      if (samples.length === 0 && errors.length) throw failure(`the probe failed: ${errors.slice(-3).join(' | ')}`);
+      return samples;
+    },
+  };
+}
+
+/** Removes probe containers a lab may have left (an interrupted watch). */
+export async function removeProbes(ctx: RunContext, projectName: string): Promise<number> {
+  const probes = await ctx.runtime.containers([`${PROBE_LABEL}=${projectName}`]);
+  for (const p of probes) await ctx.runtime.remove(p.id);
+  return probes.length;
+}
