@@ -19,14 +19,19 @@ export function formatSummary(s: Summary, durationMs: number): string[] {
 
 /** The summary printed at the end of an experiment. */
 export function formatReport(r: ExperimentReport): string[] {
+  // Writes and reads can fail apart (a dead primary): their outages are told separately.
+  const path = (name: string, s: Summary) =>
+    `  ${name}: ${s.failed} of ${s.sent} failed; downtime: longest ${ms(s.longestMs)}, total ${ms(s.totalMs)} in ${s.outages.length} outage(s)`;
   const lines = [
     `${r.lab} / ${r.scenario}: ${r.title}`,
     `expected: ${r.expect.says}`,
     '',
-    ...formatSummary(r.all, r.endedAt - r.startedAt).map((l) => `  ${l}`),
-    `  writes (GET /api/visits): ${r.write.failed} of ${r.write.sent} failed, longest outage ${ms(r.write.longestMs)}`,
-    `  reads (GET /): ${r.read.failed} of ${r.read.sent} failed, longest outage ${ms(r.read.longestMs)}`,
-    `  time to detect: ${ms(r.timeToDetectMs)} after the fault; time to recover: ${ms(r.timeToRecoverMs)} after the fault${r.healAt ? ` (${ms(r.healAt - r.faultAt)} until the heal)` : ''}`,
+    `  ${r.all.sent} requests in ${seconds(r.endedAt - r.startedAt)}: ${r.all.failed} failed, availability ${r.all.availability}%; failures by layer: ${layers(r.all)}`,
+    path('writes (GET /api/visits)', r.write),
+    path('reads  (GET /)', r.read),
+    r.timeToDetectMs === undefined
+      ? '  no request failed after the fault'
+      : `  time to detect: ${ms(r.timeToDetectMs)} after the fault; time to recover: ${ms(r.timeToRecoverMs)} after the fault${r.healAt ? ` (healed after ${ms(r.healAt - r.faultAt)})` : ''}`,
   ];
   if (r.engineOutageMs !== undefined) lines.push(`  the engine's view: the component was down for ${ms(r.engineOutageMs)} (first stop event to healthy again)`);
   if (r.data) lines.push(`  data: last acknowledged visit ${r.data.lastAcknowledged}, first after recovery ${r.data.firstAfter ?? 'none'}: ${r.data.continued ? 'nothing lost' : 'LOST'}`);

@@ -1,0 +1,95 @@
+import { jest } from '@jest/globals';
+import fs from 'node:fs';
+import { ensureImages, LiveLab, requireDocker } from '../helpers/live.js';
+
+jest.setTimeout(600_000);
+
+interface Report {
+  all: { sent: number; failed: number; byLayer: Record<string, number>; longestMs: number };
+  write: { failed: number };
+  read: { failed: number };
+  faultAt: number;
+  healAt?: number;
+  timeToDetectMs?: number;
+  data?: { lastAcknowledged: number; firstAfter?: number; continued: boolean };
+  events: { ms: number; action: string; service: string }[];
+  verdict: { ok: boolean; contradictions: string[] };
+  files: { json: string; markdown: string };
+}
+
+function experiment(lab: LiveLab, scenario: string): Report {
+  const r = lab.run(['experiment', lab.name, scenario, '--flavor', 'debian', '--json']);
+  if (r.code !== 0) throw new Error(`experiment ${lab.name} ${scenario} exited ${r.code}:\n${r.stderr}\n${r.stdout.slice(0, 3000)}`);
+  return JSON.parse(r.stdout) as Report;
+}
+
+describe('single-server', () => {
+  const lab = new LiveLab('single-server');
+  beforeAll(() => {
+    requireDocker();
+    ensureImages();
+  });
+  afterAll(() => expect(lab.destroy()).toEqual([]));
+
+  test('kill-db: every request fails while db is down, each as a database error; the outage lasts at least as long as db was down; no data lost', () => {
+    const r = experiment(lab, 'kill-db');
+    expect(r.verdict).toEqual({ ok: true, contradictions: [] });
+    expect(r.all.failed).toBeGreaterThan(0);
+    expect(Object.keys(r.all.byLayer)).toEqual(['database']);
+    const killed = r.events.find((e) => e.service === 'db' && e.action === 'die')!;
+    const started = r.events.find((e) => e.service === 'db' && e.action === 'start' && e.ms > killed.ms)!;
+    expect(r.all.longestMs).toBeGreaterThanOrEqual(started.ms - killed.ms);
+    expect(r.data).toMatchObject({ continued: true });
+    expect(r.data!.firstAfter).toBe(r.data!.lastAcknowledged + 1);
+    expect(fs.readFileSync(r.files.markdown, 'utf8')).toContain('# single-server / kill-db');
+  });
+
+  test('kill-web: total outage, classified as connection failures and timeouts', () => {
+    const r = experiment(lab, 'kill-web');
+    expect(r.verdict.ok).toBe(true);
+    expect(Object.keys(r.all.byLayer).every((l) => l === 'connect' || l === 'timeout')).toBe(true);
+  });
+
+  test('kill-dns: total outage, every failure a DNS failure', () => {
+    const r = experiment(lab, 'kill-dns');
+    expect(r.verdict.ok).toBe(true);
+    expect(Object.keys(r.all.byLayer)).toEqual(['dns']);
+  });
+
+  test('an unknown scenario lists the lab\'s scenarios', () => {
+    const r = lab.run(['experiment', 'single-server', 'kill-everything', '--flavor', 'debian']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("the lab single-server has no scenario 'kill-everything'; its scenarios: kill-db, kill-web");
+  });
+});
+
+describe('distributed', () => {
+  const lab = new LiveLab('distributed');
+  beforeAll(() => {
+    requireDocker();
+    ensureImages();
+  });
+  afterAll(() => expect(lab.destroy()).toEqual([]));
+
+  test('kill-one-app: no request fails', () => {
+    const r = experiment(lab, 'kill-one-app');
+    expect(r.all.sent).toBeGreaterThan(100);
+    expect(r.all.failed).toBe(0);
+    expect(r.verdict.ok).toBe(true);
+  });
+
+  test('kill-lb: total outage, the load balancer is the new single point of failure', () => {
+    const r = experiment(lab, 'kill-lb');
+    expect(r.verdict.ok).toBe(true);
+    expect(r.write.failed).toBeGreaterThan(0);
+    expect(r.read.failed).toBeGreaterThan(0);
+  });
+
+  test('kill-primary: writes fail as database errors, reads are still served from the replica', () => {
+    const r = experiment(lab, 'kill-primary');
+    expect(r.verdict.ok).toBe(true);
+    expect(r.write.failed).toBeGreaterThan(0);
+    expect(r.read.failed).toBe(0);
+    expect(Object.keys(r.all.byLayer)).toEqual(['database']);
+  });
+});

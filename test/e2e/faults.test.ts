@@ -1,0 +1,79 @@
+import { jest } from '@jest/globals';
+import { ensureImages, LiveLab, requireDocker } from '../helpers/live.js';
+
+jest.setTimeout(600_000);
+
+// break, heal and watch as a student uses them, on a single-server lab.
+const lab = new LiveLab('single-server');
+
+beforeAll(() => {
+  requireDocker();
+  ensureImages();
+  const r = lab.up();
+  if (r.code !== 0) throw new Error(`up single-server failed (${r.code}):\n${r.stderr}`);
+});
+
+afterAll(() => {
+  expect(lab.destroy()).toEqual([]);
+});
+
+const state = (component: string) => lab.status().services.find((s) => s.component === component)!.containers[0];
+
+test('an unknown component lists the valid ones', () => {
+  const r = lab.run(['break', 'database']);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain("no component 'database' in this lab; components: dns, web, app, db");
+});
+
+test('kill: the component stays down, breaking it again says so, heal brings it back healthy', () => {
+  const r = lab.run(['break', 'app']);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain('killed (SIGKILL); it stays down until you heal it');
+  expect(state('app').state).toBe('exited');
+  const again = lab.run(['break', 'app', '--mode', 'pause']);
+  expect(again.code).toBe(2);
+  expect(again.stderr).toContain('app is already broken (kill');
+  const heal = lab.run(['heal', 'app']);
+  expect(heal.code).toBe(0);
+  expect(heal.stdout).toMatch(/Healed app \(kill\); ready again after/);
+  expect(state('app')).toMatchObject({ state: 'running', health: 'healthy' });
+});
+
+test('crash: the process dies inside the container and the restart policy brings it back', () => {
+  const before = state('app').restarts;
+  const r = lab.run(['break', 'app', '--mode', 'crash']);
+  expect(r.code).toBe(0);
+  const heal = lab.run(['heal', 'app']);
+  expect(heal.code).toBe(0);
+  expect(state('app').restarts).toBe(before + 1);
+});
+
+test('pause freezes the web server: watch sees requests time out, not refused; heal unpauses', () => {
+  expect(lab.run(['break', 'web', '--mode', 'pause']).code).toBe(0);
+  expect(state('web').state).toBe('paused');
+  const watch = lab.run(['watch', '--duration', '4', '--json']);
+  expect(watch.code).toBe(0);
+  const samples = watch.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  expect(samples.length).toBeGreaterThan(20);
+  expect(samples.filter((s) => !s.ok).every((s) => s.layer === 'timeout')).toBe(true);
+  expect(samples.some((s) => !s.ok)).toBe(true);
+  expect(lab.run(['heal', '--all']).code).toBe(0);
+  expect(state('web').state).toBe('running');
+});
+
+test('disconnect cuts the database from its network; heal reconnects it at the same address', () => {
+  const address = Object.values(state('db').addresses)[0];
+  expect(lab.run(['break', 'db', '--mode', 'disconnect']).code).toBe(0);
+  expect(Object.keys(state('db').addresses)).toEqual([]);
+  expect(lab.run(['heal', 'db']).code).toBe(0);
+  expect(Object.values(state('db').addresses)).toEqual([address]);
+  const watch = lab.run(['watch', '--duration', '3']);
+  expect(watch.code).toBe(0);
+  expect(watch.stdout).toMatch(/\d+ requests in [\d.]+ s: 0 failed, availability 100%/);
+});
+
+test('heal with nothing broken says so', () => {
+  const r = lab.run(['heal', 'db']);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain('db is not broken; nothing to heal');
+});
