@@ -80,8 +80,8 @@ export function summarize(samples: readonly Sample[], until?: number): Summary {
     failed: failedSamples.length,
     availability: samples.length ? round(((samples.length - failedSamples.length) / samples.length) * 100, 3) : 100,
     outages: o,
-    longestMs: Math.max(0, ...o.map((x) => x.ms)),
-    totalMs: o.reduce((sum, x) => sum + x.ms, 0),
+    longestMs: round(Math.max(0, ...o.map((x) => x.ms)), 0),
+    totalMs: round(o.reduce((sum, x) => sum + x.ms, 0), 0),
     byLayer,
   };
 }
