@@ -12,6 +12,8 @@ import { imagesBuildCommand, imagesListCommand } from './commands/images.js';
 import { breakCommand, healCommand } from './commands/faults.js';
 import { watchCommand } from './commands/watch.js';
 import { experimentCommand } from './commands/experiment.js';
+import { deployCommand, loadCommand, restartCommand, scaleCommand } from './commands/maintenance.js';
+import { STRATEGIES } from '../run/deploy.js';
 import { FAULT_MODES } from '../lab/model.js';
 import type { RunContext } from '../run/context.js';
 import type { Output } from './output.js';
@@ -38,23 +40,25 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .option('--verbose', 'show details and stack traces')
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ writeOut: (s) => output.out(s.trimEnd()), writeErr: (s) => output.err(s.trimEnd()) })
-    .exitOverride();
+    .exitOverride()
+    // Options after a command belong to it: `deploy --version 3` is the app's version, not infra-lab's.
+    .enablePositionalOptions();
 
-  program
-    .command('labs')
+  /** Every command also takes --verbose, wherever it is written. */
+  const command = (name: string) => program.command(name).option('--verbose', 'show details and stack traces');
+
+  command('labs')
     .description('list the built-in labs, one per curriculum stage')
     .option('--json', 'print JSON')
     .action((opts) => labsCommand(opts, output));
 
-  program
-    .command('show')
+  command('show')
     .description('show a lab: components, DNS records, scenarios and questions')
     .argument('<lab>', 'a built-in lab name or the path of a lab file')
     .option('--json', 'print JSON')
     .action((ref, opts) => showCommand(ref, opts, output));
 
-  program
-    .command('generate')
+  command('generate')
     .description('render a lab into a standalone Docker Compose project')
     .argument('<lab>', 'a built-in lab name or the path of a lab file')
     .option('-o, --output <dir>', 'project folder (default: ./<lab name>)')
@@ -62,34 +66,30 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .option('--json', 'print JSON')
     .action((ref, opts) => generateCommand(ref, opts, output));
 
-  const verbose = () => !!program.opts().verbose;
+  const verbose = (opts: { verbose?: boolean }) => !!(opts.verbose || program.opts().verbose);
 
-  program
-    .command('up')
+  command('up')
     .description('start a lab, wait until every service is healthy, and show where to reach it')
     .argument('<lab>', 'a built-in lab name or the path of a lab file')
     .addOption(flavorOption())
     .option('--timeout <seconds>', 'how long to wait for the services to become healthy', positiveInt, 300)
     .option('--json', 'print JSON')
-    .action(async (ref, opts) => upCommand(ref, { ...opts, verbose: verbose() }, await context(), output));
+    .action(async (ref, opts) => upCommand(ref, { ...opts, verbose: verbose(opts) }, await context(), output));
 
-  program
-    .command('status')
+  command('status')
     .description('state, health, restarts, uptime and ports of each service of the labs')
     .argument('[lab]', 'only this lab')
     .option('--json', 'print JSON, with each lab\'s endpoints')
     .action(async (name, opts) => statusCommand(name, opts, await context(), output));
 
-  program
-    .command('down')
+  command('down')
     .description('remove a lab; its database volume stays unless --volumes')
     .argument('[lab]', 'the lab (may be left out when only one is up)')
     .option('--volumes', 'delete the database volumes as well')
     .option('--json', 'print JSON')
     .action(async (name, opts) => downCommand(name, opts, await context(), output));
 
-  program
-    .command('logs')
+  command('logs')
     .description("show a component's output")
     .argument('<component>', 'a component of the lab, e.g. web or db')
     .option('--lab <lab>', 'the lab (may be left out when only one is up)')
@@ -97,18 +97,17 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .option('--tail <lines>', 'only the last lines')
     .action(async (component, opts) => logsCommand(component, opts, await context()));
 
-  program
-    .command('exec')
-    .description("run a command in a component's container (a shell by default); put -- before a command with options")
+  command('exec')
+    .description("run a command in a component's container (a shell by default)")
     .argument('<component>', 'a component of the lab')
     .argument('[command...]', 'the command and its arguments')
     .option('--lab <lab>', 'the lab (may be left out when only one is up)')
+    .passThroughOptions()
     .action(async (component, command, opts) => {
       process.exitCode = await execCommand(component, command, opts, await context());
     });
 
-  program
-    .command('break')
+  command('break')
     .description('break a component of a running lab: kill, stop, crash, pause or disconnect it')
     .argument('<component>', 'a component (web, db, ...) or one replica of a scaled one (app.2)')
     .addOption(new Option('--mode <mode>', 'how it breaks').choices(FAULT_MODES as unknown as string[]).default('kill'))
@@ -116,8 +115,7 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .option('--json', 'print JSON')
     .action(async (component, opts) => breakCommand(component, opts, await context(), output));
 
-  program
-    .command('heal')
+  command('heal')
     .description('undo what break did and wait until healthy again')
     .argument('[components...]', 'the components to heal')
     .option('--all', 'heal everything that is broken')
@@ -125,8 +123,7 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .option('--json', 'print JSON')
     .action(async (components, opts) => healCommand(components, opts, await context(), output));
 
-  program
-    .command('watch')
+  command('watch')
     .description("probe the user's path (DNS, then HTTP through the stack to the database) and show a live timeline")
     .option('--lab <lab>', 'the lab (may be left out when only one is up)')
     .option('--interval <ms>', 'time between requests', positiveInt, 50)
@@ -135,8 +132,7 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .option('--json', 'print every request as a JSON line')
     .action(async (opts) => watchCommand(opts, await context(), output));
 
-  program
-    .command('experiment')
+  command('experiment')
     .description("run a scenario of a lab: probe, inject the fault, heal, and compare what was measured with the lab's expectation")
     .argument('<lab>', 'a built-in lab name or the path of a lab file')
     .argument('<scenario>', 'a scenario of the lab (infra-lab show <lab> lists them)')
@@ -145,19 +141,50 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .option('--interval <ms>', 'time between probe requests', positiveInt, 50)
     .option('--timeout <ms>', 'how long a probe request may take', positiveInt, 2000)
     .option('--json', 'print JSON')
-    .action(async (ref, scenario, opts) => experimentCommand(ref, scenario, { ...opts, verbose: verbose() }, await context(), output));
+    .action(async (ref, scenario, opts) => experimentCommand(ref, scenario, { ...opts, verbose: verbose(opts) }, await context(), output));
+
+  command('restart')
+    .description('restart a component for maintenance, measured with the same probe as watch')
+    .argument('<component>', 'a component of the lab, e.g. web')
+    .option('--lab <lab>', 'the lab (may be left out when only one is up)')
+    .option('--json', 'print JSON')
+    .action(async (component, opts) => restartCommand(component, { ...opts, verbose: verbose(opts) }, await context(), output));
+
+  command('deploy')
+    .description('ship a new version of the app code base, measured: recreate, rolling or blue-green')
+    .option('--lab <lab>', 'the lab (may be left out when only one is up)')
+    .addOption(new Option('--strategy <strategy>', 'how').choices(STRATEGIES as unknown as string[]).default('recreate'))
+    .option('--version <version>', 'the version to ship (default: one more than the current)')
+    .option('--json', 'print JSON')
+    .action(async (opts) => deployCommand({ ...opts, verbose: verbose(opts) }, await context(), output));
+
+  command('load')
+    .description('HTTP load through the entry point: requests/s, latency, errors, and which limit was hit')
+    .option('--lab <lab>', 'the lab (may be left out when only one is up)')
+    .option('--connections <n>', 'concurrent connections', positiveInt, 16)
+    .option('--duration <seconds>', 'how long', positiveInt, 10)
+    .option('--rate <n>', 'requests per second over all connections (default: as fast as answered)', positiveInt)
+    .option('--path <path>', 'the page to request', '/')
+    .option('--json', 'print JSON')
+    .action(async (opts) => loadCommand(opts, await context(), output));
+
+  command('scale')
+    .description('run more or fewer replicas of a component the lab lets scale, e.g. app=3')
+    .argument('<component=N>', 'the component and its new number of replicas')
+    .option('--lab <lab>', 'the lab (may be left out when only one is up)')
+    .option('--json', 'print JSON')
+    .action(async (arg, opts) => scaleCommand(arg, opts, await context(), output));
 
   const images = program.command('images').description('the images the labs run on');
-  images
-    .command('build')
+  const imagesCommand = (name: string) => images.command(name).option('--verbose', 'show details and stack traces');
+  imagesCommand('build')
     .description('build the debian flavor images from Debian packages, without a registry')
     .addOption(flavorOption().default('debian'))
     .option('--force', 'rebuild even what is up to date')
     .option('--base <image>', 'build on this existing Debian bookworm image instead of a debootstrap')
     .option('--json', 'print JSON')
-    .action(async (opts) => imagesBuildCommand({ ...opts, verbose: verbose() }, await context(), output));
-  images
-    .command('list')
+    .action(async (opts) => imagesBuildCommand({ ...opts, verbose: verbose(opts) }, await context(), output));
+  imagesCommand('list')
     .description('which images each flavor needs and which are here')
     .option('--json', 'print JSON')
     .action(async (opts) => imagesListCommand(opts, await context(), output));

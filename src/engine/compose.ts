@@ -4,11 +4,18 @@ import { environmentError, failure } from '../errors.js';
 /** The compose CLI that runs a project folder. */
 export interface Compose {
   /** e.g. "docker compose 2.29.1" or "docker-compose 1.29.2" */
-  readonly description: string;
-  up(dir: string, options?: { signal?: AbortSignal; services?: string[] }): Promise<void>;
+  describe(): Promise<string>;
+  /** Starts the project, or only `services` (without what they depend on when noDeps). */
+  up(dir: string, options?: UpOptions): Promise<void>;
   down(dir: string, options: { volumes: boolean }): Promise<void>;
   /** Runs a compose subcommand attached to the user's terminal (logs, exec). */
   attached(dir: string, args: string[]): Promise<number>;
+}
+
+export interface UpOptions {
+  signal?: AbortSignal;
+  services?: string[];
+  noDeps?: boolean;
 }
 
 type Runner = (file: string, args: string[], options: { cwd?: string; cancelSignal?: AbortSignal; stdio?: 'inherit' }) => ResultPromise;
@@ -26,9 +33,13 @@ export async function detectCompose(run: Runner = defaultRunner): Promise<Compos
 export class ComposeCli implements Compose {
   constructor(
     private readonly command: string[],
-    readonly description: string,
+    private readonly description: string,
     private readonly run: Runner = defaultRunner,
   ) {}
+
+  async describe(): Promise<string> {
+    return this.description;
+  }
 
   private async exec(dir: string, args: string[], signal?: AbortSignal): Promise<string> {
     const [file, ...pre] = this.command;
@@ -38,9 +49,9 @@ export class ComposeCli implements Compose {
     return String(r.all ?? '');
   }
 
-  async up(dir: string, options: { signal?: AbortSignal; services?: string[] } = {}): Promise<void> {
+  async up(dir: string, options: UpOptions = {}): Promise<void> {
     // --remove-orphans: a component removed from the lab file goes away as well.
-    await this.exec(dir, ['up', '-d', '--remove-orphans', ...(options.services ?? [])], options.signal);
+    await this.exec(dir, ['up', '-d', '--remove-orphans', ...(options.noDeps ? ['--no-deps'] : []), ...(options.services ?? [])], options.signal);
   }
 
   async down(dir: string, options: { volumes: boolean }): Promise<void> {
@@ -56,7 +67,9 @@ export class ComposeCli implements Compose {
 
 /** Stands in when no compose CLI is installed: every use says what to install. */
 export class MissingCompose implements Compose {
-  readonly description = 'none';
+  async describe(): Promise<string> {
+    return 'none';
+  }
   private fail(): never {
     throw environmentError('neither `docker compose` (v2) nor `docker-compose` (v1) was found; install Docker Compose (Docker Desktop has it; on Debian: apt-get install docker-compose)');
   }
@@ -79,4 +92,26 @@ export function explain(output: string): string {
   if (port) return `${text}\n  the port ${port[1]} is in use by another program; stop it, or set BIND_ADDRESS in the project's .env`;
   if (/Pool overlaps|overlaps with other one/i.test(output)) return `${text}\n  another Docker network uses the lab's addresses; remove it, or run infra-lab down on the other lab`;
   return text;
+}
+
+/**
+ * Finds compose in the background: detection runs the CLI twice (half a second with compose v1),
+ * which overlaps with the engine checks that come first instead of delaying every command.
+ */
+export class LazyCompose implements Compose {
+  constructor(private readonly found: Promise<Compose>) {
+    found.catch(() => undefined);
+  }
+  async describe(): Promise<string> {
+    return (await this.found).describe();
+  }
+  async up(dir: string, options?: UpOptions): Promise<void> {
+    return (await this.found).up(dir, options);
+  }
+  async down(dir: string, options: { volumes: boolean }): Promise<void> {
+    return (await this.found).down(dir, options);
+  }
+  async attached(dir: string, args: string[]): Promise<number> {
+    return (await this.found).attached(dir, args);
+  }
 }

@@ -71,6 +71,13 @@ export interface Runtime {
   /** Creates and starts a helper container; its output lines go to onLine until it stops. */
   runContainer(spec: ContainerSpec, onLine: (line: string, stream: 'stdout' | 'stderr') => void): Promise<RunningContainer>;
   remove(id: string): Promise<void>;
+  /**
+   * Starts a copy of a container (same image, command, mounts, healthcheck, networks) with some
+   * environment and labels changed, at addresses the networks choose; resolves with its id and its address on each network.
+   */
+  cloneContainer(id: string, changes: { name: string; env: Record<string, string>; labels: Record<string, string>; dropLabels: string[] }): Promise<{ id: string; addresses: Record<string, string> }>;
+  /** CPU time the container has used so far, and its CPU limit in cores if it has one. */
+  cpu(id: string): Promise<{ usageNs: number; limitCores?: number }>;
 }
 
 export interface NetworkAttachment {
@@ -297,6 +304,38 @@ export class DockerodeRuntime implements Runtime {
     });
     await container.start();
     return { id: container.id, finished };
+  }
+
+  async cloneContainer(
+    id: string,
+    changes: { name: string; env: Record<string, string>; labels: Record<string, string>; dropLabels: string[] },
+  ): Promise<{ id: string; addresses: Record<string, string> }> {
+    const info = await this.docker.getContainer(id).inspect();
+    const env = (info.Config.Env ?? []).filter((e) => !(e.split('=')[0] in changes.env));
+    const labels = Object.fromEntries(Object.entries(info.Config.Labels ?? {}).filter(([k]) => !changes.dropLabels.includes(k)));
+    const networks = Object.entries(info.NetworkSettings.Networks ?? {});
+    const [first, ...rest] = networks;
+    const container = await this.docker.createContainer({
+      name: changes.name,
+      Image: info.Config.Image,
+      Cmd: info.Config.Cmd,
+      Entrypoint: info.Config.Entrypoint,
+      Env: [...env, ...Object.entries(changes.env).map(([k, v]) => `${k}=${v}`)],
+      Labels: { ...labels, ...changes.labels },
+      Healthcheck: info.Config.Healthcheck,
+      HostConfig: { Binds: info.HostConfig.Binds, Init: info.HostConfig.Init, NanoCpus: info.HostConfig.NanoCpus, NetworkMode: first[0] },
+    });
+    for (const [name] of rest) await this.docker.getNetwork(name).connect({ Container: container.id });
+    await container.start();
+    const started = await container.inspect();
+    return { id: container.id, addresses: Object.fromEntries(Object.entries(started.NetworkSettings.Networks).map(([n, x]) => [n, x.IPAddress])) };
+  }
+
+  async cpu(id: string): Promise<{ usageNs: number; limitCores?: number }> {
+    const c = this.docker.getContainer(id);
+    const [stats, info] = await Promise.all([c.stats({ stream: false }), c.inspect()]);
+    const nano = info.HostConfig.NanoCpus ?? 0;
+    return { usageNs: stats.cpu_stats.cpu_usage.total_usage, limitCores: nano > 0 ? nano / 1e9 : undefined };
   }
 
   async remove(id: string): Promise<void> {

@@ -74,6 +74,8 @@ export interface Expectation {
   layers?: FailureLayer[];
   reads?: 'ok' | 'fail';
   writes?: 'ok' | 'fail';
+  /** For scale scenarios: requests/s after scaling over before, at least. */
+  min_throughput_ratio?: number;
 }
 
 export type ScenarioAction =

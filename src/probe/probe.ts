@@ -97,9 +97,10 @@ async function once(seq: number): Promise<Sample> {
         const answer = await request(address, kind === 'write' ? '/api/visits' : '/', deadline);
         const layer = classifyStatus(answer.status, answer.headers['x-failure-layer'] as string | undefined);
         const instance = answer.headers['x-app-instance'] as string | undefined;
+        const version = answer.headers['x-app-version'] as string | undefined;
         if (layer) return done({ ok: false, layer, status: answer.status, address, instance, detail: answer.body.slice(0, 200) });
         const visits = kind === 'write' ? (JSON.parse(answer.body) as { visits: number }).visits : undefined;
-        return done({ ok: true, status: answer.status, address, instance, visits });
+        return done({ ok: true, status: answer.status, address, instance, version, visits });
       } catch (err) {
         lastError = err;
         // Like a browser: when a connection cannot be made, try the next address of the name.

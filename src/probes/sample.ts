@@ -16,6 +16,8 @@ export interface Sample {
   /** The address www resolved to and the request went to. */
   address?: string;
   instance?: string;
+  /** The code version of the app server that answered. */
+  version?: string;
   /** For a successful write: the counter value the app acknowledged. */
   visits?: number;
 }

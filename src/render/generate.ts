@@ -7,8 +7,8 @@ import { appBundle, probeBundle } from '../paths.js';
 import { VERSION } from '../version.js';
 import { blockFor } from './addresses.js';
 import type { Flavor } from './flavors.js';
-import { renderProject, stableContent, type ProjectFile } from './project.js';
-import { formatEnvFile, parseEnvFile, projectEnv, type ProjectEnv } from './secrets.js';
+import { renderProject, stableContent, type ProjectFile, type RenderInput } from './project.js';
+import { formatEnvFile, parseEnvFile, projectEnv } from './secrets.js';
 import { generateCertificate } from './tls.js';
 
 /** What infra-lab records about a project it generated (infra-lab.json in the project folder). */
@@ -22,6 +22,8 @@ export interface ProjectInfo {
   /** Hash of everything rendered except secrets and the zone serial: tells whether the lab changed. */
   contentHash: string;
   generatedBy: string;
+  /** Replica counts set with `infra-lab scale`, which later renderings keep. */
+  replicas?: Record<string, number>;
 }
 
 export const INFO_FILE = 'infra-lab.json';
@@ -36,10 +38,20 @@ export interface GenerateOptions {
   projectName?: string;
   /** Network block; by default the one the project already has, else one derived from its name. */
   block?: string;
+  /** Replica counts that differ from the lab file; by default those the project already has. */
+  replicas?: Record<string, number>;
+  /** New code versions of app components (others keep theirs). */
+  versions?: Record<string, string>;
+  /** Transient routing of the web servers during a deploy (see RenderInput.routing). */
+  routing?: RenderInput['routing'];
   now?: Date;
 }
 
 export const defaultProjectName = (lab: Lab) => `infra-lab-${lab.name}`;
+
+/** The lab with the replica counts `infra-lab scale` set. */
+export const withReplicas = (lab: Lab, replicas: Record<string, number> | undefined): Lab =>
+  replicas ? { ...lab, components: lab.components.map((c) => (replicas[c.name] ? { ...c, replicas: replicas[c.name] } : c)) } : lab;
 
 export function readProjectInfo(dir: string): ProjectInfo | undefined {
   const file = path.join(dir, INFO_FILE);
@@ -64,16 +76,20 @@ export async function generateProject(lab: Lab, options: GenerateOptions): Promi
   const projectName = options.projectName ?? previous?.projectName ?? defaultProjectName(lab);
   const block = options.block ?? previous?.block ?? blockFor(projectName);
   const envFile = path.join(dir, '.env');
-  const existingEnv = fs.existsSync(envFile) ? (parseEnvFile(fs.readFileSync(envFile, 'utf8')) as Partial<ProjectEnv>) : {};
-  const env = projectEnv(projectName, existingEnv);
+  const existingEnv = fs.existsSync(envFile) ? parseEnvFile(fs.readFileSync(envFile, 'utf8')) : {};
+  const apps = lab.components.filter((c) => c.role === 'app').map((c) => c.name);
+  const env = projectEnv(projectName, apps, existingEnv, options.versions);
 
+  const replicas = options.replicas ?? previous?.replicas;
+  const scaled = withReplicas(lab, replicas);
   const files: ProjectFile[] = renderProject({
-    lab,
+    lab: scaled,
     flavor: options.flavor,
     projectName,
     block,
     env,
     appServer: fs.readFileSync(appBundle, 'utf8'),
+    routing: options.routing,
     now: options.now ?? new Date(),
     version: VERSION,
   });
@@ -99,6 +115,7 @@ export async function generateProject(lab: Lab, options: GenerateOptions): Promi
     block,
     contentHash,
     generatedBy: `infra-lab ${VERSION}`,
+    ...(replicas && Object.keys(replicas).length ? { replicas } : {}),
   };
   files.push({ path: INFO_FILE, content: `${JSON.stringify(info, null, 2)}\n` });
 

@@ -8,7 +8,7 @@ import { normalizeName } from '../lab/check.js';
 import { templatesDir } from '../paths.js';
 import { addressFrom, addressLab, type Addressing } from './addresses.js';
 import { imageFor, type Flavor } from './flavors.js';
-import type { ProjectEnv } from './secrets.js';
+import { versionVariable, type ProjectEnv } from './secrets.js';
 
 /** One file of a rendered project. */
 export interface ProjectFile {
@@ -27,6 +27,11 @@ export interface RenderInput {
   env: ProjectEnv;
   /** The bundled application server (app/server.js of the project). */
   appServer: string;
+  /**
+   * During a deploy: app servers the web servers must not use (drained), and app servers to reach
+   * at another address than their own (a blue-green twin).
+   */
+  routing?: { drained?: string[]; addresses?: Record<string, string> };
   /** The moment of rendering: the zone's serial number. */
   now: Date;
   version: string;
@@ -56,6 +61,8 @@ export interface Upstream {
   name: string;
   address?: string;
   port: number;
+  /** Taken out of rotation for maintenance. */
+  drained: boolean;
   /** Replicated: resolve the service name through Docker's DNS at run time. */
   dynamic: boolean;
   maxReplicas: number;
@@ -70,7 +77,8 @@ export function renderProject(input: RenderInput): ProjectFile[] {
       const target = lab.components.find((x) => x.name === name)!;
       return {
         name,
-        address: addressFrom(lab, addressing, c.name, name),
+        address: input.routing?.addresses?.[name] ?? addressFrom(lab, addressing, c.name, name),
+        drained: input.routing?.drained?.includes(name) ?? false,
         port: target.role === 'app' ? APP_PORT : 80,
         dynamic: target.maxReplicas > 1,
         maxReplicas: target.maxReplicas,
@@ -224,7 +232,7 @@ function service(c: Component, input: RenderInput, addressing: Addressing): Serv
       Object.assign(s.environment, {
         PORT: String(APP_PORT),
         ...(c.maxReplicas > 1 ? {} : { INSTANCE_NAME: c.name }),
-        APP_VERSION: '${APP_VERSION:-1}',
+        APP_VERSION: `\${${versionVariable(c.name)}:-1}`,
         DB_WRITE_NAME: db.write,
         DB_WRITE_HOST: addressOf(db.write),
         DB_READ_NAME: db.read,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { findEndpoint } from '../engine/endpoint.js';
 import { DockerodeRuntime, type Runtime } from '../engine/runtime.js';
-import { detectCompose, type Compose } from '../engine/compose.js';
+import { detectCompose, LazyCompose, type Compose } from '../engine/compose.js';
 import { readProjectInfo, type ProjectInfo } from '../render/generate.js';
 
 /** Everything the run/ functions need from outside, passed in so that tests can replace it. */
@@ -23,7 +23,7 @@ export async function realContext(): Promise<RunContext> {
   const { endpoint } = findEndpoint();
   return {
     runtime: new DockerodeRuntime(endpoint),
-    compose: await detectCompose(),
+    compose: new LazyCompose(detectCompose()),
     home: labsHome(),
     clock: Date.now,
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),

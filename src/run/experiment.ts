@@ -15,6 +15,9 @@ import { readProjectInfo } from '../render/generate.js';
 import { up } from './up.js';
 import type { Progress } from './events.js';
 import { waitUntil } from './wait.js';
+import { currentVersions, deploy, nextVersion, refusal } from './deploy.js';
+import { scale } from './scale.js';
+import { runLoad } from './load.js';
 
 export interface ExperimentOptions {
   flavor: Flavor;
@@ -25,6 +28,8 @@ export interface ExperimentOptions {
   timeoutMs: number;
   /** How long to wait for the user's path to work again after the heal. */
   recoveryTimeoutMs: number;
+  /** For scale scenarios: how long each load run lasts. */
+  loadSeconds: number;
 }
 
 export interface Verdict {
@@ -38,7 +43,8 @@ export interface ExperimentReport {
   scenario: string;
   title: string;
   action: Scenario['action'];
-  expect: Scenario['expect'];
+  /** Absent for a measured maintenance command (restart, deploy) that no scenario describes. */
+  expect?: Scenario['expect'];
   flavor: Flavor;
   intervalMs: number;
   /** ms since 1970 */
@@ -58,7 +64,19 @@ export interface ExperimentReport {
   engineOutageMs?: number;
   /** For writes: the last counter value acknowledged before the first failure, and the first after. */
   data?: { lastAcknowledged: number; firstAfter?: number; continued: boolean };
-  verdict: Verdict;
+  /** Each code version that answered, with the first answer's time relative to the fault (deploys). */
+  versions?: { version: string; firstMs: number }[];
+  /** For scale scenarios: load before and after. */
+  throughput?: { before: ThroughputPoint; after: ThroughputPoint; ratio: number };
+  verdict?: Verdict;
+}
+
+export interface ThroughputPoint {
+  replicas: number;
+  requestsPerSecond: number;
+  p99Ms: number;
+  errors: number;
+  limit: string;
 }
 
 const STOP_ACTIONS = new Set(['kill', 'die', 'stop', 'pause', 'disconnect']);
@@ -69,14 +87,82 @@ export async function runExperiment(ctx: RunContext, lab: Lab, scenarioName: str
   if (!scenario)
     throw usageError(`the lab ${lab.name} has no scenario '${scenarioName}'; its scenarios: ${lab.scenarios.map((s) => s.name).join(', ') || 'none'}`);
   const action = scenario.action;
-  if (action.kind === 'deploy' || action.kind === 'scale')
-    throw usageError(`${scenario.name} is a ${action.kind} scenario, which this version of infra-lab cannot run yet; break and restart scenarios can`);
+  if (action.kind === 'deploy') {
+    const why = refusal(lab, action.strategy);
+    if (why) throw usageError(why);
+  }
 
   await up(ctx, lab, { flavor: options.flavor }, progress);
   const status = await currentStatus(ctx, lab);
   if (readFaults(status.projectDir).length)
     throw usageError(`${lab.name} has broken components (infra-lab status ${lab.name}); heal them first: infra-lab heal --all --lab ${lab.name}`);
 
+  if (action.kind === 'scale') return scaleExperiment(ctx, lab, status, scenario, action, options, progress);
+  const m = await measure(ctx, lab, status, options, progress, () => performAction(ctx, lab, status, action, options, progress));
+  return buildReport({ lab, scenario, options, ...m });
+}
+
+/**
+ * A scale scenario: load at the smaller size, then the probe watches while replicas are added,
+ * then load at the larger size; judged on failed requests and on the throughput ratio.
+ */
+async function scaleExperiment(
+  ctx: RunContext,
+  lab: Lab,
+  status: LabStatus,
+  scenario: Scenario,
+  action: Extract<Scenario['action'], { kind: 'scale' }>,
+  options: ExperimentOptions,
+  progress: Progress,
+): Promise<ExperimentReport> {
+  const point = async (replicas: number): Promise<ThroughputPoint> => {
+    const s = await currentStatus(ctx, lab);
+    progress({ kind: 'step', text: `load for ${options.loadSeconds} s with ${replicas} ${action.component} replica(s)` });
+    const r = await runLoad(ctx, s, { url: (s.endpoints.https ?? s.endpoints.http)!, host: `www.${lab.domain}`, path: '/', connections: 16, durationS: options.loadSeconds, ca: caOf(s, lab) });
+    return { replicas, requestsPerSecond: r.requestsPerSecond, p99Ms: r.latencyMs.p99, errors: Object.values(r.errors.byStatus).reduce((a, b) => a + b, 0) + r.errors.timeouts + r.errors.connection, limit: r.limit };
+  };
+  progress({ kind: 'step', text: `scale ${action.component} to ${action.from}` });
+  await scale(ctx, lab, status, action.component, action.from);
+  const before = await point(action.from);
+  const m = await measure(ctx, lab, await currentStatus(ctx, lab), options, progress, async () => {
+    progress({ kind: 'step', text: `scale ${action.component} to ${action.to}` });
+    await scale(ctx, lab, await currentStatus(ctx, lab), action.component, action.to);
+    return undefined;
+  });
+  const after = await point(action.to);
+  const report = buildReport({ lab, scenario, options, ...m });
+  report.throughput = { before, after, ratio: Math.round((after.requestsPerSecond / Math.max(0.001, before.requestsPerSecond)) * 100) / 100 };
+  report.verdict = judge(report, scenario.expect, m.samples);
+  return report;
+}
+
+const caOf = (status: LabStatus, lab: Lab) => {
+  const file = path.join(status.projectDir, 'tls', `${lab.domain}.crt`);
+  return status.endpoints.https && fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+};
+
+export interface Measurement {
+  samples: Sample[];
+  events: EngineEvent[];
+  startedAt: number;
+  faultAt: number;
+  healAt?: number;
+  endedAt: number;
+}
+
+/**
+ * Probes the user's path while `act` runs: a steady baseline first (the lab must serve every
+ * request), then the act (which returns when it healed what it broke, if it did), then until a
+ * second's worth of requests in a row have succeeded; and collects the engine's events meanwhile.
+ */
+export async function measure(
+  ctx: RunContext,
+  lab: Lab,
+  status: LabStatus,
+  options: Pick<ExperimentOptions, 'baselineMs' | 'intervalMs' | 'timeoutMs' | 'recoveryTimeoutMs'>,
+  progress: Progress,
+  act: () => Promise<number | undefined>,
+): Promise<Measurement> {
   progress({ kind: 'step', text: `probing www.${lab.domain} every ${options.intervalMs} ms; baseline for ${options.baselineMs / 1000} s` });
   const probe = await startProbe(ctx, lab, status, { intervalMs: options.intervalMs, timeoutMs: options.timeoutMs });
   const startedAt = ctx.clock();
@@ -88,29 +174,8 @@ export async function runExperiment(ctx: RunContext, lab: Lab, scenarioName: str
     if (probe.samples.length === 0) throw failure('the probe sent no request during the baseline');
     if (baselineFailures.length)
       throw failure(`the lab is not steady: ${baselineFailures.length} of ${probe.samples.length} requests failed before any fault (first: ${baselineFailures[0].layer} ${baselineFailures[0].detail ?? ''})`);
-
     faultAt = ctx.clock();
-    if (action.kind === 'break') {
-      progress({ kind: 'step', text: `${action.mode} ${action.component}` });
-      await breakComponent(ctx, status, action.component, action.mode);
-      if (action.mode !== 'crash') {
-        await ctx.sleep(options.holdMs);
-        healAt = ctx.clock();
-        progress({ kind: 'step', text: `heal ${action.component} after ${options.holdMs / 1000} s` });
-      } else progress({ kind: 'step', text: `waiting for the restart policy to bring ${action.component} back` });
-      await heal(ctx, await currentStatus(ctx, lab), [action.component], { timeoutMs: options.recoveryTimeoutMs });
-    } else {
-      progress({ kind: 'step', text: `restart ${action.component}` });
-      const { targets } = selectTargets(action.component, status.services.flatMap((s) => s.containers), status.services.map((s) => s.component));
-      for (const c of targets) await ctx.runtime.restart(c.id);
-      await waitUntil(async () => ((await currentStatus(ctx, lab)).services.find((s) => s.component === action.component)?.ready ? true : undefined), {
-        timeoutMs: options.recoveryTimeoutMs,
-        intervalMs: 200,
-        clock: ctx.clock,
-        sleep: ctx.sleep,
-      });
-    }
-    // The path has recovered once a second's worth of requests in a row have succeeded.
+    healAt = await act();
     const needed = Math.ceil(1000 / options.intervalMs);
     const recovered = await waitUntil(async () => (recoveredFrom(probe.samples, faultAt, needed) ? true : undefined), {
       timeoutMs: options.recoveryTimeoutMs,
@@ -119,14 +184,58 @@ export async function runExperiment(ctx: RunContext, lab: Lab, scenarioName: str
       sleep: ctx.sleep,
     });
     if (!recovered) progress({ kind: 'step', text: `the user's path did not recover within ${options.recoveryTimeoutMs / 1000} s` });
+    // Let the requests still in flight answer.
     await ctx.sleep(options.timeoutMs);
   } finally {
     await probe.stop();
   }
-  const endedAt = ctx.clock();
-  const samples = probe.samples.filter((s) => s.t <= endedAt - options.timeoutMs);
-  const events = await ctx.runtime.events([`${COMPOSE_LABEL.project}=${status.projectName}`], startedAt - 1000, endedAt);
-  return buildReport({ lab, scenario, options, samples, events, startedAt, faultAt, healAt, endedAt: endedAt - options.timeoutMs });
+  const endedAt = ctx.clock() - options.timeoutMs;
+  const samples = probe.samples.filter((s) => s.t <= endedAt);
+  const events = await ctx.runtime.events([`${COMPOSE_LABEL.project}=${status.projectName}`], startedAt - 1000, endedAt + options.timeoutMs);
+  return { samples, events, startedAt, faultAt, healAt, endedAt };
+}
+
+/** Carries out a scenario's action; returns when infra-lab healed what it broke (undefined when it did not heal). */
+async function performAction(ctx: RunContext, lab: Lab, status: LabStatus, action: Scenario['action'], options: ExperimentOptions, progress: Progress): Promise<number | undefined> {
+  if (action.kind === 'restart') {
+    progress({ kind: 'step', text: `restart ${action.component}` });
+    await restartComponent(ctx, lab, status, action.component, options.recoveryTimeoutMs);
+    return undefined;
+  }
+  if (action.kind === 'deploy') {
+    const version = nextVersion(currentVersions(lab, status.projectDir));
+    progress({ kind: 'step', text: `deploy version ${version}, ${action.strategy}` });
+    await deploy(ctx, lab, status, action.strategy, version, progress);
+    return undefined;
+  }
+  if (action.kind === 'scale') {
+    await scale(ctx, lab, status, action.component, action.to);
+    return undefined;
+  }
+  progress({ kind: 'step', text: `${action.mode} ${action.component}` });
+  await breakComponent(ctx, status, action.component, action.mode);
+  let healAt: number | undefined;
+  if (action.mode !== 'crash') {
+    await ctx.sleep(options.holdMs);
+    healAt = ctx.clock();
+    progress({ kind: 'step', text: `heal ${action.component} after ${options.holdMs / 1000} s` });
+  } else progress({ kind: 'step', text: `waiting for the restart policy to bring ${action.component} back` });
+  await heal(ctx, await currentStatus(ctx, lab), [action.component], { timeoutMs: options.recoveryTimeoutMs });
+  return healAt;
+}
+
+/** A maintenance restart: stop and start the component's containers, then wait until it is ready again. */
+export async function restartComponent(ctx: RunContext, lab: Lab, status: LabStatus, name: string, timeoutMs: number): Promise<void> {
+  const { targets } = selectTargets(name, status.services.flatMap((s) => s.containers), status.services.map((s) => s.component));
+  for (const c of targets) await ctx.runtime.restart(c.id);
+  const component = name.replace(/\.\d+$/, '');
+  const ready = await waitUntil(async () => ((await currentStatus(ctx, lab)).services.find((s) => s.component === component)?.ready ? true : undefined), {
+    timeoutMs,
+    intervalMs: 200,
+    clock: ctx.clock,
+    sleep: ctx.sleep,
+  });
+  if (!ready) throw failure(`${name} did not become ready again within ${timeoutMs / 1000} s after the restart`);
 }
 
 async function currentStatus(ctx: RunContext, lab: Lab): Promise<LabStatus> {
@@ -143,7 +252,7 @@ function recoveredFrom(samples: readonly Sample[], faultAt: number, needed: numb
 
 export interface ReportInput {
   lab: Lab;
-  scenario: Scenario;
+  scenario: Omit<Scenario, 'expect'> & { expect?: Scenario['expect'] };
   options: Pick<ExperimentOptions, 'flavor' | 'intervalMs'>;
   samples: Sample[];
   events: EngineEvent[];
@@ -179,9 +288,9 @@ export function buildReport(input: ReportInput): ExperimentReport {
     events,
     engineOutageMs: component ? engineOutage(input.events.filter((e) => e.service === component), faultAt) : undefined,
     data: dataContinuity(samples),
-    verdict: { ok: true, contradictions: [] },
+    versions: versionsOf(samples, faultAt),
   };
-  report.verdict = judge(report, samples);
+  if (scenario.expect) report.verdict = judge(report, scenario.expect, samples);
   return report;
 }
 
@@ -198,6 +307,12 @@ export function engineOutage(events: EngineEvent[], faultAt: number): number | u
   return back ? Math.round(back.time - down.time) : undefined;
 }
 
+function versionsOf(samples: readonly Sample[], faultAt: number): ExperimentReport['versions'] {
+  const first = new Map<string, number>();
+  for (const s of byStart(samples)) if (s.ok && s.version && !first.has(s.version)) first.set(s.version, Math.round(s.t + s.ms - faultAt));
+  return [...first].map(([version, firstMs]) => ({ version, firstMs }));
+}
+
 /** Did the visit counter continue from the last value a client saw acknowledged? */
 export function dataContinuity(samples: readonly Sample[]): ExperimentReport['data'] {
   const writes = byStart(samples).filter((s) => s.kind === 'write');
@@ -212,8 +327,7 @@ export function dataContinuity(samples: readonly Sample[]): ExperimentReport['da
 }
 
 /** Compare what was measured with what the lab file says the student should see. */
-export function judge(report: ExperimentReport, samples: readonly Sample[]): Verdict {
-  const e = report.expect;
+export function judge(report: ExperimentReport, e: Scenario['expect'], samples: readonly Sample[]): Verdict {
   const out: string[] = [];
   const { all } = report;
   if (e.failures === 'none' && all.failed > 0) out.push(`expected no failed request, but ${all.failed} of ${all.sent} failed (${layerList(all.byLayer)})`);
@@ -234,9 +348,15 @@ export function judge(report: ExperimentReport, samples: readonly Sample[]): Ver
   if (e.writes === 'ok' && report.write.failed > 0) out.push(`expected writes to succeed, but ${report.write.failed} failed`);
   if (e.reads === 'fail' && report.read.failed === 0) out.push('expected reads to fail, but none did');
   if (e.reads === 'ok' && report.read.failed > 0) out.push(`expected reads to be served, but ${report.read.failed} failed (${layerList(report.read.byLayer)})`);
-  if (report.data && !report.data.continued)
+  if (report.data && !report.data.continued && e.failures !== 'none')
     out.push(`data lost: the counter was acknowledged at ${report.data.lastAcknowledged} before the failure, and read ${report.data.firstAfter ?? 'nothing'} after`);
   if (report.timeToRecoverMs === undefined) out.push('the user path had not recovered when the experiment ended');
+  if (e.min_throughput_ratio !== undefined) {
+    const t = report.throughput;
+    if (!t) out.push('expected a throughput ratio, but no load was measured');
+    else if (t.ratio < e.min_throughput_ratio)
+      out.push(`expected throughput to grow at least ${e.min_throughput_ratio}x, but it went from ${t.before.requestsPerSecond} to ${t.after.requestsPerSecond} requests/s (${t.ratio}x; limit: ${t.after.limit})`);
+  }
   return { ok: out.length === 0, contradictions: out };
 }
 

@@ -2,7 +2,7 @@ import { usageError } from '../errors.js';
 import { loadLabFile } from '../lab/load.js';
 import type { Lab } from '../lab/model.js';
 import path from 'node:path';
-import { LAB_COPY, type ProjectInfo } from '../render/generate.js';
+import { LAB_COPY, readProjectInfo, withReplicas, type ProjectInfo } from '../render/generate.js';
 import { knownProjects, type RunContext } from './context.js';
 import { endpointsOf, projectContainers, serviceStates, type Endpoints, type ServiceState } from './state.js';
 import { COMPOSE_LABEL } from '../engine/runtime.js';
@@ -23,7 +23,7 @@ export interface LabStatus {
 }
 
 /** The lab of a generated project, read back from the project's copy of its lab file. */
-const labOf = (dir: string): Lab => loadLabFile(path.join(dir, LAB_COPY));
+const labOf = (dir: string): Lab => withReplicas(loadLabFile(path.join(dir, LAB_COPY)), readProjectInfo(dir)?.replicas);
 export const resolveLabOf = (status: LabStatus): Lab => labOf(status.projectDir);
 
 export async function labStatus(ctx: RunContext, dir: string, info: ProjectInfo): Promise<LabStatus> {

@@ -4,7 +4,7 @@ import type { Lab } from '../lab/model.js';
 import { ExitCode, ExitError, environmentError, failure } from '../errors.js';
 import { addressLab, blockFor, overlaps } from '../render/addresses.js';
 import { imageFor, type Flavor } from '../render/flavors.js';
-import { defaultProjectName, generateProject, readProjectInfo } from '../render/generate.js';
+import { defaultProjectName, generateProject, readProjectInfo, withReplicas } from '../render/generate.js';
 import { lookupWww, type WwwAnswer } from '../probes/dns.js';
 import { httpGet } from '../probes/http.js';
 import { projectDirOf, type RunContext } from './context.js';
@@ -33,11 +33,13 @@ export interface UpResult {
 }
 
 /** Generate the lab's project, start it, wait until every service is ready, then check DNS and the page. */
-export async function up(ctx: RunContext, lab: Lab, options: UpOptions, progress: Progress): Promise<UpResult> {
+export async function up(ctx: RunContext, labFile: Lab, options: UpOptions, progress: Progress): Promise<UpResult> {
   const start = ctx.clock();
   await ctx.runtime.ping();
-  const projectDir = projectDirOf(ctx.home, lab.name);
+  const projectDir = projectDirOf(ctx.home, labFile.name);
   const previous = readProjectInfo(projectDir);
+  // Replica counts set with `infra-lab scale` stay until scaled again.
+  const lab = withReplicas(labFile, previous?.replicas);
   const projectName = previous?.projectName ?? defaultProjectName(lab);
   if (previous && previous.source !== path.resolve(lab.source))
     progress({ kind: 'detail', text: `the lab ${lab.name} was last started from ${previous.source}; now from ${path.resolve(lab.source)}` });
@@ -53,7 +55,7 @@ export async function up(ctx: RunContext, lab: Lab, options: UpOptions, progress
     return { lab: lab.name, projectDir, projectName, outcome: 'unchanged', services: before, endpoints: endpointsOf(lab, containers), ms: ctx.clock() - start };
   }
 
-  progress({ kind: 'step', text: `starting ${lab.name} with ${ctx.compose.description} in ${projectDir}` });
+  progress({ kind: 'step', text: `starting ${lab.name} with ${await ctx.compose.describe()} in ${projectDir}` });
   try {
     await ctx.compose.up(projectDir, { signal: options.signal });
     const services = await waitReady(ctx, lab, projectName, options, progress, start);

@@ -59,13 +59,13 @@ describe('finding compose', () => {
 
   test('compose v2 is preferred', async () => {
     const c = await detectCompose(runner({ 'docker compose': { exitCode: 0, stdout: '2.29.1\n' }, 'docker-compose version': { exitCode: 0, stdout: '1.29.2' } }));
-    expect(c.description).toBe('docker compose 2.29.1');
+    expect(await c.describe()).toBe('docker compose 2.29.1');
   });
 
   test('v1 is used when v2 is missing', async () => {
     const calls: Call[] = [];
     const c = await detectCompose(runner({ 'docker compose': { exitCode: 1 }, 'docker-compose version': { exitCode: 0, stdout: '1.29.2' }, 'docker-compose up': { exitCode: 0 } }, calls));
-    expect(c.description).toBe('docker-compose 1.29.2');
+    expect(await c.describe()).toBe('docker-compose 1.29.2');
     await c.up('/tmp/project');
     expect(calls.at(-1)).toEqual({ file: 'docker-compose', args: ['up', '-d', '--remove-orphans'] });
   });

@@ -12,7 +12,7 @@ const fixedInput = (labName: string, flavor: (typeof FLAVORS)[number]) => ({
   flavor,
   projectName: `infra-lab-${labName}`,
   block: '10.150.20',
-  env: { ...projectEnv(`infra-lab-${labName}`), DB_ROOT_PASSWORD: 'root-secret', DB_APP_PASSWORD: 'app-secret', DB_REPL_PASSWORD: 'repl-secret' },
+  env: { ...projectEnv(`infra-lab-${labName}`, []), DB_ROOT_PASSWORD: 'root-secret', DB_APP_PASSWORD: 'app-secret', DB_REPL_PASSWORD: 'repl-secret' },
   appServer: '// infra-lab application server (a stand-in for the bundle in this test)\n',
   now: new Date('2026-01-02T03:04:05Z'),
   version: '0.0.0-test',

@@ -15,7 +15,7 @@ export interface UpCommandOptions {
 /** `infra-lab up <lab>`: start a lab and show where to reach it. Ctrl-C cleans up. */
 export async function upCommand(ref: string, options: UpCommandOptions, ctx: RunContext, output: Output): Promise<void> {
   const lab = resolveLab(ref);
-  if (options.verbose) output.progress(`engine: ${ctx.runtime.endpoint.address} (${ctx.runtime.endpoint.source}); compose: ${ctx.compose.description}`);
+  if (options.verbose) output.progress(`engine: ${ctx.runtime.endpoint.address} (${ctx.runtime.endpoint.source}); compose: ${await ctx.compose.describe()}`);
   const controller = new AbortController();
   const onSigint = () => {
     output.progress('Ctrl-C: stopping…');

@@ -1,0 +1,166 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Lab } from '../lab/model.js';
+import { componentsWithRole } from '../lab/model.js';
+import { failure, usageError } from '../errors.js';
+import { generateProject, readProjectInfo } from '../render/generate.js';
+import { LABEL } from '../render/project.js';
+import { parseEnvFile, versionVariable } from '../render/secrets.js';
+import type { Flavor } from '../render/flavors.js';
+import { COMPOSE_LABEL } from '../engine/runtime.js';
+import type { RunContext } from './context.js';
+import type { Progress } from './events.js';
+import { labStatus, type LabStatus } from './labs.js';
+import { waitUntil } from './wait.js';
+
+export const STRATEGIES = ['recreate', 'rolling', 'blue-green'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+export const GREEN_LABEL = 'dev.infra-lab.green';
+
+/** The version each app component runs now, from the project's .env. */
+export function currentVersions(lab: Lab, projectDir: string): Record<string, string> {
+  const env = parseEnvFile(fs.readFileSync(path.join(projectDir, '.env'), 'utf8'));
+  return Object.fromEntries(componentsWithRole(lab, 'app').map((c) => [c.name, env[versionVariable(c.name)] ?? '1']));
+}
+
+/** The next version: one more than the highest running, when versions are numbers. */
+export function nextVersion(versions: Record<string, string>): string {
+  const numbers = Object.values(versions).map(Number).filter(Number.isFinite);
+  return String(numbers.length ? Math.max(...numbers) + 1 : 2);
+}
+
+/** Why a lab cannot be deployed with a strategy (the reason is itself the lesson), or undefined. */
+export function refusal(lab: Lab, strategy: Strategy): string | undefined {
+  const apps = componentsWithRole(lab, 'app');
+  if (strategy === 'recreate') return undefined;
+  if (apps.some((a) => a.maxReplicas > 1))
+    return `${strategy} needs app servers the web servers address one by one; in ${lab.name} the app tier is one service of replicas behind Docker's DNS. Use recreate, or scale out first and watch what recreate costs`;
+  if (apps.length < 2)
+    return `${strategy} needs a second app server to serve while one is replaced, and ${lab.name} has only ${apps[0]?.name ?? 'none'}: during any deploy the site is down. That is the lesson of a single server`;
+  return undefined;
+}
+
+interface DeployStep {
+  (text: string): void;
+}
+
+/**
+ * Ships a new version of the app code base.
+ * - recreate: every app server is stopped and started with the new version (compose recreates it);
+ * - rolling: one app server at a time is drained from nginx (graceful reload), replaced, waited for and put back;
+ * - blue-green: a twin of every app server starts beside it with the new version; once healthy, nginx switches
+ *   to the twins (graceful reload); the old servers are then replaced in place and nginx switches back, so that
+ *   compose's project stays the one source of truth; the twins are removed.
+ * Compose ignores deploy.update_config, so rolling and blue-green are orchestrated here.
+ */
+export async function deploy(ctx: RunContext, lab: Lab, status: LabStatus, strategy: Strategy, version: string, progress: Progress): Promise<void> {
+  const why = refusal(lab, strategy);
+  if (why) throw usageError(why);
+  const info = readProjectInfo(status.projectDir)!;
+  const flavor = info.flavor as Flavor;
+  const apps = componentsWithRole(lab, 'app').map((c) => c.name);
+  const step: DeployStep = (text) => progress({ kind: 'step', text });
+  const render = (versions: Record<string, string>, routing?: { drained?: string[]; addresses?: Record<string, string> }) =>
+    generateProject(lab, { outDir: status.projectDir, flavor, versions, routing });
+
+  if (strategy === 'recreate') {
+    step(`recreate ${apps.join(', ')} with version ${version}`);
+    await render(Object.fromEntries(apps.map((a) => [a, version])));
+    await ctx.compose.up(status.projectDir, { services: apps, noDeps: true });
+    await waitReady(ctx, status, apps);
+    return;
+  }
+
+  if (strategy === 'rolling') {
+    const done: Record<string, string> = {};
+    for (const app of apps) {
+      step(`drain ${app}: nginx stops sending it requests (graceful reload)`);
+      await render(done, { drained: [app] });
+      await reloadWebs(ctx, lab, status);
+      step(`replace ${app} with version ${version}`);
+      done[app] = version;
+      await render(done, { drained: [app] });
+      await ctx.compose.up(status.projectDir, { services: [app], noDeps: true });
+      await waitReady(ctx, status, [app]);
+      step(`put ${app} back`);
+      await render(done);
+      await reloadWebs(ctx, lab, status);
+    }
+    return;
+  }
+
+  // blue-green
+  const greens = await startTwins(ctx, lab, status, apps, version);
+  try {
+    step(`switch nginx to the new version (${Object.keys(greens).join(', ')} twins)`);
+    await render({}, { addresses: Object.fromEntries(Object.entries(greens).map(([app, g]) => [app, g.address])) });
+    await reloadWebs(ctx, lab, status);
+    step(`replace the old ${apps.join(', ')} in place with version ${version}, unused meanwhile`);
+    const versions = Object.fromEntries(apps.map((a) => [a, version]));
+    await render(versions, { addresses: Object.fromEntries(Object.entries(greens).map(([app, g]) => [app, g.address])) });
+    await ctx.compose.up(status.projectDir, { services: apps, noDeps: true });
+    await waitReady(ctx, status, apps);
+    step('switch nginx back to the replaced servers at their own addresses');
+    await render(versions);
+    await reloadWebs(ctx, lab, status);
+  } finally {
+    // Give requests that nginx's old workers still hold to a twin the time to finish.
+    await ctx.sleep(2000);
+    for (const g of Object.values(greens)) await ctx.runtime.remove(g.id);
+  }
+}
+
+/** Every web server reloads its configuration: new workers take new requests, old ones finish theirs. */
+async function reloadWebs(ctx: RunContext, lab: Lab, status: LabStatus): Promise<void> {
+  for (const web of componentsWithRole(lab, 'web')) {
+    for (const c of status.services.find((s) => s.component === web.name)?.containers ?? []) {
+      const r = await ctx.runtime.exec(c.id, ['nginx', '-s', 'reload']);
+      if (r.exitCode !== 0) throw failure(`nginx -s reload in ${web.name} failed: ${r.output.trim()}`);
+    }
+  }
+  // nginx answers the signal at once but starts its new workers a moment later.
+  await ctx.sleep(300);
+}
+
+async function waitReady(ctx: RunContext, status: LabStatus, components: string[], timeoutMs = 120_000): Promise<void> {
+  const ok = await waitUntil(
+    async () => {
+      const s = await labStatus(ctx, status.projectDir, readProjectInfo(status.projectDir)!);
+      return s.services.filter((x) => components.includes(x.component)).every((x) => x.ready) ? true : undefined;
+    },
+    { timeoutMs, intervalMs: 200, clock: ctx.clock, sleep: ctx.sleep },
+  );
+  if (!ok) throw failure(`${components.join(', ')} did not become ready with the new version within ${timeoutMs / 1000} s`);
+}
+
+/** Starts a twin of each app server with the new version, on the same networks, and waits until each is healthy. */
+async function startTwins(ctx: RunContext, lab: Lab, status: LabStatus, apps: string[], version: string): Promise<Record<string, { id: string; address: string }>> {
+  const twins: Record<string, { id: string; address: string }> = {};
+  // The twin is reached where the web servers reach the app server it stands in for.
+  const web = componentsWithRole(lab, 'web')[0];
+  try {
+    for (const app of apps) {
+      const blue = status.services.find((s) => s.component === app)!.containers[0];
+      const green = await ctx.runtime.cloneContainer(blue.id, {
+        name: `${status.projectName}-${app}-green`,
+        env: { APP_VERSION: version, INSTANCE_NAME: `${app}-green` },
+        labels: { [LABEL.lab]: lab.name, [GREEN_LABEL]: status.projectName },
+        dropLabels: [COMPOSE_LABEL.project, COMPOSE_LABEL.service, COMPOSE_LABEL.number],
+      });
+      const shared = lab.components.find((c) => c.name === app)!.networks.find((n) => web.networks.includes(n))!;
+      twins[app] = { id: green.id, address: green.addresses[`${status.projectName}_${shared}`] };
+    }
+    const ok = await waitUntil(
+      async () => {
+        const states = await ctx.runtime.containers([`${GREEN_LABEL}=${status.projectName}`]);
+        return states.length === apps.length && states.every((c) => c.state === 'running' && c.health === 'healthy') ? true : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 200, clock: ctx.clock, sleep: ctx.sleep },
+    );
+    if (!ok) throw failure('the new version did not become healthy beside the old one; nothing was switched');
+    return twins;
+  } catch (err) {
+    for (const t of Object.values(twins)) await ctx.runtime.remove(t.id);
+    throw err;
+  }
+}

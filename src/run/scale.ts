@@ -1,0 +1,42 @@
+import { failure, usageError } from '../errors.js';
+import type { Lab } from '../lab/model.js';
+import { generateProject, readProjectInfo } from '../render/generate.js';
+import type { Flavor } from '../render/flavors.js';
+import type { RunContext } from './context.js';
+import { labStatus, type LabStatus } from './labs.js';
+import { waitUntil } from './wait.js';
+
+/** Parses "app=3". */
+export function parseScale(arg: string): { component: string; replicas: number } {
+  const m = /^([a-z][a-z0-9-]*)=(\d+)$/.exec(arg);
+  if (!m) throw usageError(`write the new size as component=N, e.g. app=3 (got '${arg}')`);
+  return { component: m[1], replicas: Number(m[2]) };
+}
+
+/**
+ * Changes the number of replicas of a component that the lab file lets scale. The compose file is
+ * rendered again with the new count (kept for later `up`s) and compose adds or removes containers;
+ * the web servers find replicas through Docker's DNS on every request, so nothing is restarted.
+ */
+export async function scale(ctx: RunContext, lab: Lab, status: LabStatus, component: string, replicas: number, timeoutMs = 120_000): Promise<LabStatus> {
+  const c = lab.components.find((x) => x.name === component);
+  if (!c) throw usageError(`the lab ${lab.name} has no component '${component}'; its components: ${lab.components.map((x) => x.name).join(', ')}`);
+  if (c.maxReplicas <= 1)
+    throw usageError(
+      `${component} cannot scale out in ${lab.name}: it is one named server (max_replicas 1). ${lab.stage === 1 ? 'That is the lesson of a single server: the only way to serve more is a bigger machine.' : 'Labs whose file sets max_replicas can (scale-up).'}`,
+    );
+  if (replicas < 1 || replicas > c.maxReplicas) throw usageError(`${component} can run 1 to ${c.maxReplicas} replicas in ${lab.name} (max_replicas)`);
+  const info = readProjectInfo(status.projectDir)!;
+  await generateProject(lab, { outDir: status.projectDir, flavor: info.flavor as Flavor, replicas: { ...info.replicas, [component]: replicas } });
+  await ctx.compose.up(status.projectDir);
+  const after = await waitUntil(
+    async () => {
+      const s = await labStatus(ctx, status.projectDir, readProjectInfo(status.projectDir)!);
+      const svc = s.services.find((x) => x.component === component)!;
+      return svc.containers.length === replicas && svc.ready ? s : undefined;
+    },
+    { timeoutMs, intervalMs: 250, clock: ctx.clock, sleep: ctx.sleep },
+  );
+  if (!after) throw failure(`${component} did not reach ${replicas} ready replicas within ${timeoutMs / 1000} s`);
+  return after;
+}
