@@ -1,0 +1,93 @@
+import { resolveLab } from '../../src/lab/load.js';
+import { buildReport, dataContinuity, engineOutage } from '../../src/run/experiment.js';
+import { nextVersion, refusal } from '../../src/run/deploy.js';
+import { parseScale } from '../../src/run/scale.js';
+import { whichLimit, type LoadResult } from '../../src/run/load.js';
+import type { Sample } from '../../src/probes/sample.js';
+import type { EngineEvent } from '../../src/engine/runtime.js';
+
+let seq = 0;
+const sample = (t: number, ok: boolean, over: Partial<Sample> = {}): Sample => ({ seq: seq++, kind: seq % 2 ? 'write' : 'read', t, ms: 5, ok, layer: ok ? undefined : 'database', ...over });
+
+describe('judging an experiment against the lab file', () => {
+  const lab = resolveLab('single-server');
+  const killDb = lab.scenarios.find((s) => s.name === 'kill-db')!;
+  const report = (samples: Sample[], healAt = 5000) =>
+    buildReport({ lab, scenario: killDb, options: { flavor: 'debian', intervalMs: 50 }, samples, events: [], startedAt: 0, faultAt: 1000, healAt, endedAt: 9000 });
+
+  test('all requests failing as database errors while broken, then recovering: as expected', () => {
+    const samples = [...[0, 500].map((t) => sample(t, true)), ...[1000, 2000, 4000, 5500].map((t) => sample(t, false)), sample(6000, true), sample(7000, true)];
+    expect(report(samples).verdict).toEqual({ ok: true, contradictions: [] });
+  });
+
+  test('a success answered while the database was down contradicts "every request fails"', () => {
+    const samples = [sample(0, true), sample(1000, false), sample(2000, true), sample(3000, false), sample(6000, true)];
+    expect(report(samples).verdict!.contradictions).toEqual(['expected every request to fail while broken, but 1 succeeded between the first failure and the heal']);
+  });
+
+  test('failures of another layer, and no recovery, are named', () => {
+    const samples = [sample(0, true), sample(1000, false, { layer: 'timeout' }), sample(2000, false)];
+    expect(report(samples).verdict!.contradictions).toEqual(['expected failures only in database, but 1 in timeout', 'the user path had not recovered when the experiment ended']);
+  });
+
+  test('a lost write is reported', () => {
+    const w = (t: number, ok: boolean, visits?: number): Sample => sample(t, ok, { kind: 'write', visits });
+    expect(dataContinuity([w(0, true, 7), w(1000, false), w(6000, true, 8)])).toEqual({ lastAcknowledged: 7, firstAfter: 8, continued: true });
+    expect(dataContinuity([w(0, true, 7), w(1000, false), w(6000, true, 1)])).toEqual({ lastAcknowledged: 7, firstAfter: 1, continued: false });
+  });
+
+  test('without an expectation (a measured restart or deploy) there is no verdict', () => {
+    const r = buildReport({ lab, scenario: { name: 'restart-web', title: 't', action: { kind: 'restart', component: 'web' } }, options: { flavor: 'debian', intervalMs: 50 }, samples: [sample(0, true)], events: [], startedAt: 0, faultAt: 0, endedAt: 100 });
+    expect(r.verdict).toBeUndefined();
+  });
+});
+
+test("the engine's view of an outage: first stop-like event to healthy again", () => {
+  const ev = (time: number, action: string): EngineEvent => ({ time, action, service: 'db', container: 'db', attributes: {} });
+  expect(engineOutage([ev(1010, 'kill'), ev(1050, 'die'), ev(6300, 'start'), ev(8400, 'health_status: healthy')], 1000)).toBe(7390);
+  expect(engineOutage([ev(1010, 'pause'), ev(6000, 'unpause')], 1000)).toBe(4990);
+  expect(engineOutage([ev(500, 'die')], 1000)).toBeUndefined();
+});
+
+test('deploy strategies a lab cannot support are refused with the reason', () => {
+  expect(refusal(resolveLab('single-server'), 'rolling')).toContain('has only app: during any deploy the site is down');
+  expect(refusal(resolveLab('single-server'), 'recreate')).toBeUndefined();
+  expect(refusal(resolveLab('distributed'), 'blue-green')).toBeUndefined();
+  expect(refusal(resolveLab('scale-up'), 'rolling')).toContain('one service of replicas');
+  expect(nextVersion({ 'app-1': '2', 'app-2': '3' })).toBe('4');
+  expect(nextVersion({ app: 'beta' })).toBe('2');
+});
+
+test('scale takes component=N', () => {
+  expect(parseScale('app=3')).toEqual({ component: 'app', replicas: 3 });
+  expect(() => parseScale('app:3')).toThrow("write the new size as component=N, e.g. app=3 (got 'app:3')");
+});
+
+describe('which limit a load ran into', () => {
+  const base: Omit<LoadResult, 'limit'> = {
+    requests: 100,
+    durationS: 10,
+    requestsPerSecond: 10,
+    latencyMs: { p50: 1, p90: 1, p99: 1, max: 1 },
+    errors: { byStatus: {}, timeouts: 0, connection: 0 },
+    generatorCores: 0.1,
+    hostCores: 2,
+    containers: [],
+  };
+  const app = (cores: number) => ({ component: 'app', container: 'a', role: 'app', cores, limitCores: 0.5 });
+  test('app servers at their CPU limit', () => {
+    expect(whichLimit({ ...base, containers: [app(0.46), app(0.44)] })).toMatch(/^app CPU: the 2 app server\(s\) used 90% of their limit of 0.5/);
+  });
+  test('the host cores', () => {
+    expect(whichLimit({ ...base, containers: [app(0.3), { component: 'lb', container: 'l', role: 'lb', cores: 1.6 }] })).toMatch(/^host cores: the lab and the load generator used 2.00 of 2 cores/);
+  });
+  test('one saturated process', () => {
+    expect(whichLimit({ ...base, containers: [app(0.2), { component: 'lb', container: 'l', role: 'lb', cores: 0.95 }] })).toBe('lb (0.95 of 1 core): saturated');
+  });
+  test('the generator itself', () => {
+    expect(whichLimit({ ...base, generatorCores: 0.97, containers: [app(0.2)] })).toMatch(/^the load generator itself/);
+  });
+  test('nothing saturated', () => {
+    expect(whichLimit({ ...base, containers: [app(0.1)] })).toMatch(/^none of the CPUs/);
+  });
+});
