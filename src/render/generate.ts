@@ -53,6 +53,12 @@ export const defaultProjectName = (lab: Lab) => `infra-lab-${lab.name}`;
 export const withReplicas = (lab: Lab, replicas: Record<string, number> | undefined): Lab =>
   replicas ? { ...lab, components: lab.components.map((c) => (replicas[c.name] ? { ...c, replicas: replicas[c.name] } : c)) } : lab;
 
+/** The lab's certificate (where its load balancer terminates TLS), for clients to trust. */
+export function readLabCa(projectDir: string, domain: string): string | undefined {
+  const file = path.join(projectDir, 'tls', `${domain}.crt`);
+  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+}
+
 export function readProjectInfo(dir: string): ProjectInfo | undefined {
   const file = path.join(dir, INFO_FILE);
   return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as ProjectInfo) : undefined;

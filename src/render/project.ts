@@ -47,6 +47,8 @@ export const LABEL = {
   server: 'dev.infra-lab.server',
   flavor: 'dev.infra-lab.flavor',
   configHash: 'dev.infra-lab.config-hash',
+  /** Containers infra-lab starts beside a lab's compose project (the probe, blue-green twins), by project name. */
+  helper: 'dev.infra-lab.helper',
 } as const;
 
 const render = (template: string, data: object) =>

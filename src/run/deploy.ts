@@ -10,12 +10,11 @@ import type { Flavor } from '../render/flavors.js';
 import { COMPOSE_LABEL } from '../engine/runtime.js';
 import type { RunContext } from './context.js';
 import type { Progress } from './events.js';
-import { labStatus, type LabStatus } from './labs.js';
+import { waitForComponents, type LabStatus } from './labs.js';
 import { waitUntil } from './wait.js';
 
 export const STRATEGIES = ['recreate', 'rolling', 'blue-green'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
-export const GREEN_LABEL = 'dev.infra-lab.green';
 
 /** The version each app component runs now, from the project's .env. */
 export function currentVersions(lab: Lab, projectDir: string): Record<string, string> {
@@ -123,13 +122,7 @@ async function reloadWebs(ctx: RunContext, lab: Lab, status: LabStatus): Promise
 }
 
 async function waitReady(ctx: RunContext, status: LabStatus, components: string[], timeoutMs = 120_000): Promise<void> {
-  const ok = await waitUntil(
-    async () => {
-      const s = await labStatus(ctx, status.projectDir, readProjectInfo(status.projectDir)!);
-      return s.services.filter((x) => components.includes(x.component)).every((x) => x.ready) ? true : undefined;
-    },
-    { timeoutMs, intervalMs: 200, clock: ctx.clock, sleep: ctx.sleep },
-  );
+  const { ok } = await waitForComponents(ctx, status.projectDir, components, timeoutMs);
   if (!ok) throw failure(`${components.join(', ')} did not become ready with the new version within ${timeoutMs / 1000} s`);
 }
 
@@ -144,7 +137,7 @@ async function startTwins(ctx: RunContext, lab: Lab, status: LabStatus, apps: st
       const green = await ctx.runtime.cloneContainer(blue.id, {
         name: `${status.projectName}-${app}-green`,
         env: { APP_VERSION: version, INSTANCE_NAME: `${app}-green` },
-        labels: { [LABEL.lab]: lab.name, [GREEN_LABEL]: status.projectName },
+        labels: { [LABEL.lab]: lab.name, [LABEL.helper]: status.projectName },
         dropLabels: [COMPOSE_LABEL.project, COMPOSE_LABEL.service, COMPOSE_LABEL.number],
       });
       const shared = lab.components.find((c) => c.name === app)!.networks.find((n) => web.networks.includes(n))!;
@@ -152,7 +145,8 @@ async function startTwins(ctx: RunContext, lab: Lab, status: LabStatus, apps: st
     }
     const ok = await waitUntil(
       async () => {
-        const states = await ctx.runtime.containers([`${GREEN_LABEL}=${status.projectName}`]);
+        const ids = Object.values(twins).map((t) => t.id);
+        const states = (await ctx.runtime.containers([`${LABEL.helper}=${status.projectName}`])).filter((c) => ids.includes(c.id));
         return states.length === apps.length && states.every((c) => c.state === 'running' && c.health === 'healthy') ? true : undefined;
       },
       { timeoutMs: 60_000, intervalMs: 200, clock: ctx.clock, sleep: ctx.sleep },

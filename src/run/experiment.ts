@@ -7,11 +7,11 @@ import { summarize, timeline, timeToDetect, timeToRecover, byStart, type SecondB
 import type { Sample } from '../probes/sample.js';
 import type { Flavor } from '../render/flavors.js';
 import { COMPOSE_LABEL, type EngineEvent } from '../engine/runtime.js';
-import type { RunContext } from './context.js';
+import { projectDirOf, type RunContext } from './context.js';
 import { breakComponent, heal } from './faults.js';
-import { labStatus, type LabStatus } from './labs.js';
+import { labStatus, waitForComponents, type LabStatus } from './labs.js';
 import { startProbe } from './probe.js';
-import { readProjectInfo } from '../render/generate.js';
+import { readLabCa, readProjectInfo } from '../render/generate.js';
 import { up } from './up.js';
 import type { Progress } from './events.js';
 import { waitUntil } from './wait.js';
@@ -118,7 +118,7 @@ async function scaleExperiment(
   const point = async (replicas: number): Promise<ThroughputPoint> => {
     const s = await currentStatus(ctx, lab);
     progress({ kind: 'step', text: `load for ${options.loadSeconds} s with ${replicas} ${action.component} replica(s)` });
-    const r = await runLoad(ctx, s, { url: (s.endpoints.https ?? s.endpoints.http)!, host: `www.${lab.domain}`, path: '/', connections: 16, durationS: options.loadSeconds, ca: caOf(s, lab) });
+    const r = await runLoad(ctx, s, { url: (s.endpoints.https ?? s.endpoints.http)!, host: `www.${lab.domain}`, path: '/', connections: 16, durationS: options.loadSeconds, ca: readLabCa(s.projectDir, lab.domain) });
     return { replicas, requestsPerSecond: r.requestsPerSecond, p99Ms: r.latencyMs.p99, errors: Object.values(r.errors.byStatus).reduce((a, b) => a + b, 0) + r.errors.timeouts + r.errors.connection, limit: r.limit };
   };
   progress({ kind: 'step', text: `scale ${action.component} to ${action.from}` });
@@ -136,10 +136,7 @@ async function scaleExperiment(
   return report;
 }
 
-const caOf = (status: LabStatus, lab: Lab) => {
-  const file = path.join(status.projectDir, 'tls', `${lab.domain}.crt`);
-  return status.endpoints.https && fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
-};
+
 
 export interface Measurement {
   samples: Sample[];
@@ -199,7 +196,7 @@ export async function measure(
 async function performAction(ctx: RunContext, lab: Lab, status: LabStatus, action: Scenario['action'], options: ExperimentOptions, progress: Progress): Promise<number | undefined> {
   if (action.kind === 'restart') {
     progress({ kind: 'step', text: `restart ${action.component}` });
-    await restartComponent(ctx, lab, status, action.component, options.recoveryTimeoutMs);
+    await restartComponent(ctx, status, action.component, options.recoveryTimeoutMs);
     return undefined;
   }
   if (action.kind === 'deploy') {
@@ -225,21 +222,15 @@ async function performAction(ctx: RunContext, lab: Lab, status: LabStatus, actio
 }
 
 /** A maintenance restart: stop and start the component's containers, then wait until it is ready again. */
-export async function restartComponent(ctx: RunContext, lab: Lab, status: LabStatus, name: string, timeoutMs: number): Promise<void> {
+export async function restartComponent(ctx: RunContext, status: LabStatus, name: string, timeoutMs: number): Promise<void> {
   const { targets } = selectTargets(name, status.services.flatMap((s) => s.containers), status.services.map((s) => s.component));
   for (const c of targets) await ctx.runtime.restart(c.id);
-  const component = name.replace(/\.\d+$/, '');
-  const ready = await waitUntil(async () => ((await currentStatus(ctx, lab)).services.find((s) => s.component === component)?.ready ? true : undefined), {
-    timeoutMs,
-    intervalMs: 200,
-    clock: ctx.clock,
-    sleep: ctx.sleep,
-  });
+  const { ok: ready } = await waitForComponents(ctx, status.projectDir, [name.replace(/\.\d+$/, '')], timeoutMs);
   if (!ready) throw failure(`${name} did not become ready again within ${timeoutMs / 1000} s after the restart`);
 }
 
 async function currentStatus(ctx: RunContext, lab: Lab): Promise<LabStatus> {
-  const dir = path.join(ctx.home, 'labs', lab.name);
+  const dir = projectDirOf(ctx.home, lab.name);
   return labStatus(ctx, dir, readProjectInfo(dir)!);
 }
 
@@ -250,16 +241,10 @@ function recoveredFrom(samples: readonly Sample[], faultAt: number, needed: numb
   return run >= needed;
 }
 
-export interface ReportInput {
+export interface ReportInput extends Measurement {
   lab: Lab;
   scenario: Omit<Scenario, 'expect'> & { expect?: Scenario['expect'] };
   options: Pick<ExperimentOptions, 'flavor' | 'intervalMs'>;
-  samples: Sample[];
-  events: EngineEvent[];
-  startedAt: number;
-  faultAt: number;
-  healAt?: number;
-  endedAt: number;
 }
 
 /** The report of an experiment from its samples and events: pure, so that it can be tested on made-up samples. */

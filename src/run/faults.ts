@@ -2,9 +2,7 @@ import type { FaultMode } from '../lab/model.js';
 import { failure, usageError } from '../errors.js';
 import { injectFault, readFaults, selectTargets, undoFault, writeFaults, type Fault } from '../faults/faults.js';
 import type { RunContext } from './context.js';
-import { labStatus, type LabStatus } from './labs.js';
-import { readProjectInfo } from '../render/generate.js';
-import { waitUntil } from './wait.js';
+import { waitForComponents, type LabStatus } from './labs.js';
 
 /** Break a component of a running lab; refuses what is already broken. */
 export async function breakComponent(ctx: RunContext, status: LabStatus, name: string, mode: FaultMode): Promise<Fault> {
@@ -59,16 +57,8 @@ export async function heal(ctx: RunContext, status: LabStatus, names: string[] |
   if (names !== 'all' && healed.length === 0 && wanted.every((w) => status.services.find((s) => s.component === w)?.ready))
     throw usageError(`${names.join(', ')} ${names.length > 1 ? 'are' : 'is'} not broken; nothing to heal`);
 
-  const info = readProjectInfo(status.projectDir)!;
-  let last: LabStatus = status;
-  const ready = await waitUntil(
-    async () => {
-      last = await labStatus(ctx, status.projectDir, info);
-      return last.services.filter((s) => wanted.includes(s.component)).every((s) => s.ready) ? true : undefined;
-    },
-    { timeoutMs: options.timeoutMs ?? 120_000, intervalMs: 200, clock: ctx.clock, sleep: ctx.sleep },
-  );
-  if (!ready) {
+  const { ok, status: last } = await waitForComponents(ctx, status.projectDir, wanted, options.timeoutMs ?? 120_000);
+  if (!ok) {
     const bad = last.services.filter((s) => wanted.includes(s.component) && !s.ready);
     throw failure(`healed, but ${bad.map((s) => `${s.component} (${s.summary})`).join(', ')} did not become ready again; see infra-lab logs ${bad[0]?.component}`);
   }

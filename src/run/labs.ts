@@ -6,8 +6,9 @@ import { LAB_COPY, readProjectInfo, withReplicas, type ProjectInfo } from '../re
 import { knownProjects, type RunContext } from './context.js';
 import { endpointsOf, projectContainers, serviceStates, type Endpoints, type ServiceState } from './state.js';
 import { COMPOSE_LABEL } from '../engine/runtime.js';
-import { removeProbes } from './probe.js';
+import { removeHelpers } from './probe.js';
 import { writeFaults } from '../faults/faults.js';
+import { waitUntil } from './wait.js';
 
 export interface LabStatus {
   lab: string;
@@ -59,11 +60,33 @@ export function componentOf(status: LabStatus, component: string): ServiceState 
 }
 
 export async function down(ctx: RunContext, status: LabStatus, options: { volumes: boolean }): Promise<{ removedVolumes: string[]; keptVolumes: string[] }> {
-  // A probe on the lab's network would keep compose from removing the network; paused containers cannot be stopped.
-  await removeProbes(ctx, status.projectName);
+  // A helper on the lab's network would keep compose from removing the network; paused containers cannot be stopped.
+  await removeHelpers(ctx, status.projectName);
   for (const c of status.services.flatMap((s) => s.containers)) if (c.state === 'paused') await ctx.runtime.unpause(c.id);
   writeFaults(status.projectDir, []);
   await ctx.compose.down(status.projectDir, options);
   const left = await ctx.runtime.volumes([`${COMPOSE_LABEL.project}=${status.projectName}`]);
   return { removedVolumes: status.volumes.filter((v) => !left.includes(v)), keptVolumes: left };
+}
+
+/**
+ * Waits until the components are ready (every container running and healthy), and, when given,
+ * until `also` holds for the lab; resolves with the lab's status then, or undefined at the timeout.
+ */
+export async function waitForComponents(
+  ctx: RunContext,
+  projectDir: string,
+  components: string[],
+  timeoutMs: number,
+  also: (status: LabStatus) => boolean = () => true,
+): Promise<{ ok: boolean; status: LabStatus }> {
+  let last: LabStatus | undefined;
+  const ok = await waitUntil(
+    async () => {
+      last = await labStatus(ctx, projectDir, readProjectInfo(projectDir)!);
+      return last.services.filter((s) => components.includes(s.component)).every((s) => s.ready) && also(last) ? true : undefined;
+    },
+    { timeoutMs, intervalMs: 200, clock: ctx.clock, sleep: ctx.sleep },
+  );
+  return { ok: !!ok, status: last! };
 }

@@ -10,8 +10,6 @@ import { parseSample, type Sample } from '../probes/sample.js';
 import type { RunContext } from './context.js';
 import type { LabStatus } from './labs.js';
 
-export const PROBE_LABEL = 'dev.infra-lab.probe';
-
 export interface ProbeOptions {
   intervalMs: number;
   timeoutMs: number;
@@ -51,7 +49,7 @@ export async function startProbe(ctx: RunContext, lab: Lab, status: LabStatus, o
         PROBE_TIMEOUT_MS: String(options.timeoutMs),
         ...(https ? { PROBE_CA: `/tls/${lab.domain}.crt` } : {}),
       },
-      labels: { [LABEL.lab]: lab.name, [PROBE_LABEL]: status.projectName },
+      labels: { [LABEL.lab]: lab.name, [LABEL.helper]: status.projectName },
       network,
       binds: {
         [path.join(status.projectDir, path.dirname(PROBE_FILE))]: '/probe',
@@ -81,9 +79,9 @@ export async function startProbe(ctx: RunContext, lab: Lab, status: LabStatus, o
   };
 }
 
-/** Removes probe containers a lab may have left (an interrupted watch). */
-export async function removeProbes(ctx: RunContext, projectName: string): Promise<number> {
-  const probes = await ctx.runtime.containers([`${PROBE_LABEL}=${projectName}`]);
-  for (const p of probes) await ctx.runtime.remove(p.id);
-  return probes.length;
+/** Removes the helper containers of a lab (a probe of an interrupted watch, twins of an interrupted deploy). */
+export async function removeHelpers(ctx: RunContext, projectName: string): Promise<number> {
+  const helpers = await ctx.runtime.containers([`${LABEL.helper}=${projectName}`]);
+  for (const h of helpers) await ctx.runtime.remove(h.id);
+  return helpers.length;
 }

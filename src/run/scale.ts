@@ -3,8 +3,7 @@ import type { Lab } from '../lab/model.js';
 import { generateProject, readProjectInfo } from '../render/generate.js';
 import type { Flavor } from '../render/flavors.js';
 import type { RunContext } from './context.js';
-import { labStatus, type LabStatus } from './labs.js';
-import { waitUntil } from './wait.js';
+import { waitForComponents, type LabStatus } from './labs.js';
 
 /** Parses "app=3". */
 export function parseScale(arg: string): { component: string; replicas: number } {
@@ -29,14 +28,7 @@ export async function scale(ctx: RunContext, lab: Lab, status: LabStatus, compon
   const info = readProjectInfo(status.projectDir)!;
   await generateProject(lab, { outDir: status.projectDir, flavor: info.flavor as Flavor, replicas: { ...info.replicas, [component]: replicas } });
   await ctx.compose.up(status.projectDir);
-  const after = await waitUntil(
-    async () => {
-      const s = await labStatus(ctx, status.projectDir, readProjectInfo(status.projectDir)!);
-      const svc = s.services.find((x) => x.component === component)!;
-      return svc.containers.length === replicas && svc.ready ? s : undefined;
-    },
-    { timeoutMs, intervalMs: 250, clock: ctx.clock, sleep: ctx.sleep },
-  );
-  if (!after) throw failure(`${component} did not reach ${replicas} ready replicas within ${timeoutMs / 1000} s`);
+  const { ok, status: after } = await waitForComponents(ctx, status.projectDir, [component], timeoutMs, (s) => s.services.find((x) => x.component === component)!.containers.length === replicas);
+  if (!ok) throw failure(`${component} did not reach ${replicas} ready replicas within ${timeoutMs / 1000} s`);
   return after;
 }

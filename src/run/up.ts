@@ -1,10 +1,9 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Lab } from '../lab/model.js';
 import { ExitCode, ExitError, environmentError, failure } from '../errors.js';
 import { addressLab, blockFor, overlaps } from '../render/addresses.js';
 import { imageFor, type Flavor } from '../render/flavors.js';
-import { defaultProjectName, generateProject, readProjectInfo, withReplicas } from '../render/generate.js';
+import { defaultProjectName, generateProject, readLabCa, readProjectInfo, withReplicas } from '../render/generate.js';
 import { lookupWww, type WwwAnswer } from '../probes/dns.js';
 import { httpGet } from '../probes/http.js';
 import { projectDirOf, type RunContext } from './context.js';
@@ -158,8 +157,7 @@ async function checkDns(ctx: RunContext, server: string, domain: string, signal?
 async function checkPage(ctx: RunContext, lab: Lab, endpoints: Endpoints, projectDir: string, signal?: AbortSignal) {
   const url = endpoints.https ?? endpoints.http;
   if (!url) return undefined;
-  const caFile = path.join(projectDir, 'tls', `${lab.domain}.crt`);
-  const ca = url.startsWith('https') && fs.existsSync(caFile) ? fs.readFileSync(caFile, 'utf8') : undefined;
+  const ca = url.startsWith('https') ? readLabCa(projectDir, lab.domain) : undefined;
   let last: { status: number; answeredBy?: string } | undefined;
   const ok = await waitUntil(
     async () => {

@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import { httpGet } from '../../src/probes/http.js';
-import { ensureImages, getMany, LiveLab, requireDocker, type StatusJson } from '../helpers/live.js';
+import { getMany, LiveLab, type StatusJson } from '../helpers/live.js';
 
 jest.setTimeout(600_000);
 
@@ -8,10 +8,7 @@ const lab = new LiveLab('distributed');
 let status: StatusJson;
 
 beforeAll(() => {
-  requireDocker();
-  ensureImages();
-  const r = lab.up();
-  if (r.code !== 0) throw new Error(`up distributed failed (${r.code}):\n${r.stderr}`);
+  lab.start();
   status = lab.status();
 });
 

@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { ensureImages, LiveLab, requireDocker } from '../helpers/live.js';
+import { LiveLab } from '../helpers/live.js';
 
 jest.setTimeout(600_000);
 
@@ -7,10 +7,7 @@ jest.setTimeout(600_000);
 const lab = new LiveLab('single-server');
 
 beforeAll(() => {
-  requireDocker();
-  ensureImages();
-  const r = lab.up();
-  if (r.code !== 0) throw new Error(`up single-server failed (${r.code}):\n${r.stderr}`);
+  lab.start();
 });
 
 afterAll(() => {

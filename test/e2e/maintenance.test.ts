@@ -18,12 +18,7 @@ const json = <T>(lab: LiveLab, args: string[]): T => {
 
 describe('single-server: maintenance means downtime', () => {
   const lab = new LiveLab('single-server');
-  beforeAll(() => {
-    requireDocker();
-    ensureImages();
-    const r = lab.up();
-    if (r.code !== 0) throw new Error(r.stderr);
-  });
+  beforeAll(() => lab.start());
   afterAll(() => expect(lab.destroy()).toEqual([]));
 
   test('deploy --strategy recreate: requests fail while the app server is replaced, then version 2 answers', () => {
@@ -57,12 +52,7 @@ describe('single-server: maintenance means downtime', () => {
 
 describe('distributed: deploys without downtime', () => {
   const lab = new LiveLab('distributed');
-  beforeAll(() => {
-    requireDocker();
-    ensureImages();
-    const r = lab.up();
-    if (r.code !== 0) throw new Error(r.stderr);
-  });
+  beforeAll(() => lab.start());
   afterAll(() => expect(lab.destroy()).toEqual([]));
 
   test('rolling: not one request fails, and the new version answers afterwards', () => {

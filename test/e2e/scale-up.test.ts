@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import { httpGet } from '../../src/probes/http.js';
 import { lookupWww } from '../../src/probes/dns.js';
-import { ensureImages, LiveLab, requireDocker, type StatusJson } from '../helpers/live.js';
+import { LiveLab, type StatusJson } from '../helpers/live.js';
 
 jest.setTimeout(600_000);
 
@@ -9,10 +9,7 @@ const lab = new LiveLab('scale-up');
 let status: StatusJson;
 
 beforeAll(() => {
-  requireDocker();
-  ensureImages();
-  const r = lab.up();
-  if (r.code !== 0) throw new Error(`up scale-up failed (${r.code}):\n${r.stderr}`);
+  lab.start();
   status = lab.status();
 });
 

@@ -2,7 +2,7 @@ import { jest } from '@jest/globals';
 import fs from 'node:fs';
 import path from 'node:path';
 import { httpGet } from '../../src/probes/http.js';
-import { ensureImages, LiveLab, requireDocker, type StatusJson } from '../helpers/live.js';
+import { LiveLab, type StatusJson } from '../helpers/live.js';
 
 jest.setTimeout(600_000);
 
@@ -10,10 +10,7 @@ const lab = new LiveLab('secured-monitored');
 let status: StatusJson;
 
 beforeAll(() => {
-  requireDocker();
-  ensureImages();
-  const r = lab.up();
-  if (r.code !== 0) throw new Error(`up secured-monitored failed (${r.code}):\n${r.stderr}`);
+  lab.start();
   status = lab.status();
 });
 

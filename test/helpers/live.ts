@@ -40,6 +40,14 @@ export class LiveLab {
     return this.run(['up', this.name, '--flavor', 'debian']);
   }
 
+  /** For beforeAll: the engine and images are there, and the lab is up. */
+  start(): void {
+    requireDocker();
+    ensureImages();
+    const r = this.up();
+    if (r.code !== 0) throw new Error(`up ${this.name} failed (${r.code}):\n${r.stderr}`);
+  }
+
   status(): StatusJson {
     const r = this.run(['status', this.name, '--json']);
     if (r.code !== 0) throw new Error(`status failed: ${r.stderr}`);

@@ -9,8 +9,7 @@ import { ExitCode, ExitError, usageError } from '../../errors.js';
 import { progressPrinter } from '../progress.js';
 import { presentReport } from '../report.js';
 import { seconds, table, type Output } from '../output.js';
-import fs from 'node:fs';
-import path from 'node:path';
+import { readLabCa } from '../../render/generate.js';
 
 /**
  * Runs a maintenance action while the probe watches, and reports it like an experiment. When the lab
@@ -45,7 +44,7 @@ export async function restartCommand(component: string, options: { lab?: string;
     title: `Maintenance restart of ${component}`,
     action: { kind: 'restart' as const, component },
   };
-  await measured(ctx, status, scenario, () => restartComponent(ctx, lab, status, component, 120_000), options, output);
+  await measured(ctx, status, scenario, () => restartComponent(ctx, status, component, 120_000), options, output);
 }
 
 /** `infra-lab deploy`: ship a new version of the app code base with a strategy, measured. */
@@ -97,13 +96,12 @@ export async function loadCommand(options: LoadCommandOptions, ctx: RunContext, 
   const lab = resolveLabOf(status);
   const url = status.endpoints.https ?? status.endpoints.http;
   if (!url) throw usageError(`${lab.name} publishes no HTTP entry point`);
-  const caFile = path.join(status.projectDir, 'tls', `${lab.domain}.crt`);
   if (!options.json)
     output.progress(`… ${options.connections} connections for ${options.duration} s${options.rate ? ` at ${options.rate} req/s` : ''} to ${url.replace(/\/$/, '')}${options.path} (Host: www.${lab.domain})`);
   const r = await runLoad(ctx, status, {
     url,
     host: `www.${lab.domain}`,
-    ca: url.startsWith('https') && fs.existsSync(caFile) ? fs.readFileSync(caFile, 'utf8') : undefined,
+    ca: url.startsWith('https') ? readLabCa(status.projectDir, lab.domain) : undefined,
     path: options.path,
     connections: options.connections,
     durationS: options.duration,
