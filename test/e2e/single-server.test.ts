@@ -1,5 +1,10 @@
 import { jest } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Resolver } from 'node:dns/promises';
+import { repoRoot } from '../helpers/cli.js';
 import { lookupWww } from '../../src/probes/dns.js';
 import { httpGet } from '../../src/probes/http.js';
 import { docker, ensureImages, LiveLab, requireDocker, type StatusJson } from '../helpers/live.js';
@@ -64,6 +69,22 @@ test('up again changes nothing and says so', () => {
   const r = lab.up();
   expect(r.code).toBe(0);
   expect(r.stdout).toContain('already up and matches its lab file; nothing changed');
+});
+
+test('after the lab file changed, up applies the change: a new DNS record is served', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'infra-lab-labfile-'));
+  const file = path.join(dir, 'single-server.yaml');
+  const original = fs.readFileSync(path.join(repoRoot, 'labs', 'single-server.yaml'), 'utf8');
+  fs.writeFileSync(file, original.replace('    - { name: www, type: CNAME, target: "@" }\n', '    - { name: www, type: CNAME, target: "@" }\n    - { name: shop, type: CNAME, target: "@" }\n'));
+  const r = lab.run(['up', file, '--flavor', 'debian']);
+  expect(r.stderr).not.toMatch(/infra-lab: /);
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain('single-server is up (updated to the lab file)');
+  status = lab.status();
+  const resolver = new Resolver({ timeout: 1000, tries: 2 });
+  resolver.setServers([status.endpoints.dns!]);
+  expect(await resolver.resolveCname('shop.foobar.com')).toEqual(['foobar.com']);
+  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 test('exec runs a command in a component; logs shows its output', () => {

@@ -16,5 +16,7 @@ export async function execCommand(component: string, command: string[], options:
   const svc = componentOf(status, component);
   if (!svc.containers.some((c) => c.state === 'running')) throw new ExitError(`${component} is not running (${svc.summary}); nothing to run a command in`, ExitCode.failed);
   const tty = process.stdin.isTTY ? [] : ['-T'];
-  return ctx.compose.attached(status.projectDir, ['exec', ...tty, component, ...(command.length ? command : ['sh'])]);
+  // `exec db -- mysql ...` and `exec db mysql ...` mean the same.
+  const argv = command[0] === '--' ? command.slice(1) : command;
+  return ctx.compose.attached(status.projectDir, ['exec', ...tty, component, ...(argv.length ? argv : ['sh'])]);
 }
