@@ -1,5 +1,7 @@
 import { jest } from '@jest/globals';
+import { spawn } from 'node:child_process';
 import { LiveLab } from '../helpers/live.js';
+import { binary } from '../helpers/cli.js';
 
 jest.setTimeout(600_000);
 
@@ -67,6 +69,25 @@ test('disconnect cuts the database from its network; heal reconnects it at the s
   const watch = lab.run(['watch', '--duration', '3']);
   expect(watch.code).toBe(0);
   expect(watch.stdout).toMatch(/\d+ requests in [\d.]+ s: 0 failed, availability 100%/);
+});
+
+test('watch in one terminal, break and heal in another: Ctrl-C ends the watch with a summary of what users saw', async () => {
+  const watch = spawn(process.execPath, [binary, 'watch'], { env: { ...process.env, INFRA_LAB_HOME: lab.home } });
+  let stdout = '';
+  watch.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  const ended = new Promise<number | null>((resolve) => watch.on('exit', resolve));
+  await new Promise((r) => setTimeout(r, 3000));
+  expect(lab.run(['break', 'db']).code).toBe(0);
+  await new Promise((r) => setTimeout(r, 2000));
+  expect(lab.run(['heal', 'db']).code).toBe(0);
+  await new Promise((r) => setTimeout(r, 3000));
+  watch.kill('SIGINT');
+  expect(await ended).toBe(0);
+  // The live timeline: one line a second, with B for the requests that failed at the database.
+  expect(stdout).toMatch(/^\d\d:\d\d:\d\d  \.+\s+\d+ ok$/m);
+  expect(stdout).toMatch(/^\d\d:\d\d:\d\d  [.B]*B[.B]*\s+\d+\/\d+ failed$/m);
+  expect(stdout).toMatch(/\d+ requests in [\d.]+ s: [1-9]\d* failed, availability [\d.]+%/);
+  expect(stdout).toMatch(/failures by layer: database \d+/);
 });
 
 test('heal with nothing broken says so', () => {
