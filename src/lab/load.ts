@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node as YamlNode } from 'yaml';
 import { labsDir, schemaFile } from '../paths.js';
 import { ExitCode, ExitError, usageError } from '../errors.js';
@@ -24,8 +24,9 @@ export class LabFileError extends ExitError {
 
 type Path = (string | number)[];
 
-const schema = JSON.parse(fs.readFileSync(schemaFile, 'utf8'));
-const validate = new Ajv({ allErrors: true, strict: false, verbose: true }).compile(schema);
+let compiled: ValidateFunction | undefined;
+/** The schema validator, compiled on first use. */
+const validator = () => (compiled ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(JSON.parse(fs.readFileSync(schemaFile, 'utf8'))));
 
 /** Names of the labs shipped with infra-lab. */
 export function builtinLabNames(): string[] {
@@ -77,6 +78,7 @@ export function parseLab(text: string, file: string): Lab {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw at(0, 'a lab file is a YAML mapping with name, title, stage, description, domain, networks, components, dns and entrypoints');
   }
+  const validate = validator();
   if (!validate(data)) {
     const problem = schemaProblems(validate.errors ?? [], doc)[0];
     throw at(offsetOf(doc, problem.path, problem.key), problem.message);

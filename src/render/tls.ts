@@ -1,4 +1,3 @@
-import selfsigned from 'selfsigned';
 
 export interface TlsMaterial {
   cert: string;
@@ -7,6 +6,7 @@ export interface TlsMaterial {
 
 /** A self-signed certificate for the lab's domain and its www name, valid for a year. */
 export async function generateCertificate(domain: string): Promise<TlsMaterial> {
+  const { default: selfsigned } = await import('selfsigned');
   const pems = await selfsigned.generate([{ name: 'commonName', value: `www.${domain}` }], {
     notAfterDate: new Date(Date.now() + 365 * 24 * 3600 * 1000),
     keySize: 2048,

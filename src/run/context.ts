@@ -2,8 +2,8 @@ import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
 import { findEndpoint } from '../engine/endpoint.js';
-import { DockerodeRuntime, type Runtime } from '../engine/runtime.js';
-import { detectCompose, LazyCompose, type Compose } from '../engine/compose.js';
+import type { Runtime } from '../engine/runtime.js';
+import type { Compose } from '../engine/compose.js';
 import { readProjectInfo, type ProjectInfo } from '../render/generate.js';
 
 /** Everything the run/ functions need from outside, passed in so that tests can replace it. */
@@ -19,7 +19,9 @@ export interface RunContext {
 export const labsHome = () => process.env.INFRA_LAB_HOME ?? path.join(os.homedir(), '.infra-lab');
 export const projectDirOf = (home: string, lab: string) => path.join(home, 'labs', lab);
 
+/** The engine and compose of this machine. Loaded on first use: commands that need neither start faster. */
 export async function realContext(): Promise<RunContext> {
+  const [{ DockerodeRuntime }, { detectCompose, LazyCompose }] = await Promise.all([import('../engine/dockerode-runtime.js'), import('../engine/compose.js')]);
   const { endpoint } = findEndpoint();
   return {
     runtime: new DockerodeRuntime(endpoint),

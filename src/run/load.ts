@@ -1,5 +1,5 @@
 import os from 'node:os';
-import autocannon from 'autocannon';
+import type { Instance, Options, Result } from 'autocannon';
 import type { RunContext } from './context.js';
 import type { LabStatus } from './labs.js';
 
@@ -49,6 +49,7 @@ export async function runLoad(ctx: RunContext, status: LabStatus, options: LoadO
   const start = ctx.clock();
   let second = 0;
   let responses = 0;
+  const { default: autocannon } = await import('autocannon');
   const instance = autocannon({
     url: new URL(options.path, options.url).toString(),
     connections: options.connections,
@@ -57,7 +58,7 @@ export async function runLoad(ctx: RunContext, status: LabStatus, options: LoadO
     headers: { host: options.host },
     timeout: 10,
     tlsOptions: options.ca ? { ca: options.ca, servername: options.host } : undefined,
-  } as autocannon.Options) as unknown as autocannon.Instance & PromiseLike<autocannon.Result>;
+  } as Options) as unknown as Instance & PromiseLike<Result>;
   instance.on('response', () => responses++);
   const ticker = setInterval(() => {
     options.onSecond?.(++second, responses);

@@ -91,7 +91,7 @@ async function waitReady(ctx: RunContext, lab: Lab, projectName: string, options
       if (crashing) return { failed: crashing };
       return last.every((s) => s.ready) ? { failed: undefined } : undefined;
     },
-    { timeoutMs: options.timeoutMs ?? 300_000, intervalMs: 250, clock: ctx.clock, sleep: ctx.sleep, signal: options.signal },
+    { timeoutMs: options.timeoutMs ?? 300_000, intervalMs: 100, clock: ctx.clock, sleep: ctx.sleep, signal: options.signal },
   );
   const bad = done?.failed ?? (done ? undefined : last.find((s) => !s.ready));
   if (bad) {

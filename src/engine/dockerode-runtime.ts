@@ -1,0 +1,313 @@
+import { PassThrough } from 'node:stream';
+import Docker from 'dockerode';
+import { environmentError } from '../errors.js';
+import type { Endpoint } from './endpoint.js';
+import {
+  COMPOSE_LABEL,
+  type ContainerInfo,
+  type ContainerSpec,
+  type EngineEvent,
+  type NetworkAttachment,
+  type NetworkInfo,
+  type PublishedPort,
+  type RunningContainer,
+  type Runtime,
+} from './runtime.js';
+
+/** The Runtime over the Docker Engine API (also Podman's compatible API), with dockerode. */
+export class DockerodeRuntime implements Runtime {
+  private readonly docker: Docker;
+
+  constructor(readonly endpoint: Endpoint) {
+    this.docker = new Docker(dockerOptions(endpoint));
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await withTimeout(this.docker.ping(), 5000);
+    } catch (err) {
+      throw environmentError(
+        `cannot reach a container engine at ${this.endpoint.address} (found by ${this.endpoint.source}): ${(err as Error).message}. Start Docker (Docker Desktop, or dockerd) or Podman's socket, or set DOCKER_HOST`,
+        err,
+      );
+    }
+  }
+
+  async containers(labels: string[]): Promise<ContainerInfo[]> {
+    const list = await this.docker.listContainers({ all: true, filters: { label: labels } });
+    const inspected = await Promise.all(
+      list.map((c) =>
+        this.docker
+          .getContainer(c.Id)
+          .inspect()
+          .catch(() => undefined),
+      ),
+    );
+    return inspected.filter((i): i is Docker.ContainerInspectInfo => !!i).map(toContainerInfo);
+  }
+
+  async networks(): Promise<NetworkInfo[]> {
+    const list = await this.docker.listNetworks();
+    return list.map((n) => ({
+      name: n.Name,
+      project: n.Labels?.[COMPOSE_LABEL.project],
+      subnets: (n.IPAM?.Config ?? []).map((c) => c.Subnet).filter((s): s is string => !!s),
+    }));
+  }
+
+  async volumes(labels: string[]): Promise<string[]> {
+    const r = await this.docker.listVolumes({ filters: { label: labels } });
+    return (r.Volumes ?? []).map((v) => v.Name);
+  }
+
+  async imageLabels(ref: string): Promise<Record<string, string> | undefined> {
+    try {
+      const info = await this.docker.getImage(ref).inspect();
+      return info.Config?.Labels ?? {};
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async pull(ref: string): Promise<void> {
+    const stream = (await this.docker.pull(ref)) as NodeJS.ReadableStream;
+    await followProgress(this.docker, stream, () => undefined);
+  }
+
+  async buildImage(
+    contextDir: string,
+    files: string[],
+    tag: string,
+    options: { buildArgs: Record<string, string>; labels: Record<string, string> },
+    onLine: (line: string) => void,
+  ): Promise<void> {
+    const stream = await this.docker.buildImage({ context: contextDir, src: files }, { t: tag, buildargs: options.buildArgs, labels: options.labels, rm: true, forcerm: true });
+    await followProgress(this.docker, stream, onLine);
+  }
+
+  async importImage(tar: NodeJS.ReadableStream, tag: string, labels: Record<string, string>): Promise<void> {
+    const [repo, version] = splitTag(tag);
+    const changes = Object.entries(labels).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`);
+    const stream = (await this.docker.importImage(tar as never, { repo, tag: version, changes } as never)) as unknown as NodeJS.ReadableStream;
+    await followProgress(this.docker, stream, () => undefined);
+  }
+
+  async kill(id: string, signal = 'SIGKILL'): Promise<void> {
+    await this.docker.getContainer(id).kill({ signal });
+  }
+
+  async stop(id: string): Promise<void> {
+    await this.docker.getContainer(id).stop({ t: 10 });
+  }
+
+  async start(id: string): Promise<void> {
+    await this.docker.getContainer(id).start();
+  }
+
+  async restart(id: string): Promise<void> {
+    await this.docker.getContainer(id).restart({ t: 10 });
+  }
+
+  async pause(id: string): Promise<void> {
+    await this.docker.getContainer(id).pause();
+  }
+
+  async unpause(id: string): Promise<void> {
+    await this.docker.getContainer(id).unpause();
+  }
+
+  async attachments(id: string): Promise<NetworkAttachment[]> {
+    const info = await this.docker.getContainer(id).inspect();
+    return Object.entries(info.NetworkSettings.Networks ?? {}).map(([network, n]) => ({
+      network,
+      ipv4: n.IPAMConfig?.IPv4Address || undefined,
+      aliases: (n.Aliases ?? []).filter((a: string) => !info.Id.startsWith(a)),
+    }));
+  }
+
+  async disconnect(network: string, id: string): Promise<void> {
+    await this.docker.getNetwork(network).disconnect({ Container: id, Force: true });
+  }
+
+  async connect(network: string, id: string, a: Omit<NetworkAttachment, 'network'>): Promise<void> {
+    await this.docker.getNetwork(network).connect({
+      Container: id,
+      EndpointConfig: { IPAMConfig: a.ipv4 ? { IPv4Address: a.ipv4 } : undefined, Aliases: a.aliases },
+    });
+  }
+
+  async exec(id: string, cmd: string[]): Promise<{ exitCode: number; output: string }> {
+    const exec = await this.docker.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    const chunks: Buffer[] = [];
+    const sink = new PassThrough();
+    sink.on('data', (c: Buffer) => chunks.push(c));
+    this.docker.modem.demuxStream(stream, sink, sink);
+    await new Promise<void>((resolve) => {
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+    });
+    const info = await exec.inspect();
+    return { exitCode: info.ExitCode ?? -1, output: Buffer.concat(chunks).toString('utf8') };
+  }
+
+  async events(labels: string[], since: number, until: number): Promise<EngineEvent[]> {
+    const stream = (await this.docker.getEvents({
+      since: Math.floor(since / 1000),
+      until: Math.ceil(until / 1000),
+      filters: { type: ['container'], label: labels },
+    })) as NodeJS.ReadableStream;
+    let text = '';
+    for await (const chunk of stream) text += chunk.toString();
+    return text
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as { timeNano: number; Action: string; id: string; Actor: { Attributes: Record<string, string> } })
+      .map((e) => ({
+        time: e.timeNano / 1e6,
+        action: e.Action,
+        service: e.Actor.Attributes[COMPOSE_LABEL.service] ?? '',
+        container: e.Actor.Attributes.name ?? e.id,
+        attributes: e.Actor.Attributes,
+      }))
+      .filter((e) => e.time >= since && e.time <= until);
+  }
+
+  async runContainer(spec: ContainerSpec, onLine: (line: string, stream: 'stdout' | 'stderr') => void): Promise<RunningContainer> {
+    const container = await this.docker.createContainer({
+      name: spec.name,
+      Image: spec.image,
+      Cmd: spec.cmd,
+      Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+      Labels: spec.labels,
+      HostConfig: {
+        NetworkMode: spec.network,
+        Binds: Object.entries(spec.binds).map(([host, inside]) => `${host}:${inside}:ro`),
+        AutoRemove: false,
+        Init: true,
+      },
+    });
+    const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as NodeJS.ReadableStream;
+    const finished = new Promise<void>((resolve) => {
+      const lines = (name: 'stdout' | 'stderr') => {
+        let rest = '';
+        const sink = new PassThrough();
+        sink.on('data', (c: Buffer) => {
+          const parts = (rest + c.toString('utf8')).split('\n');
+          rest = parts.pop() ?? '';
+          for (const p of parts) onLine(p, name);
+        });
+        return sink;
+      };
+      this.docker.modem.demuxStream(stream, lines('stdout'), lines('stderr'));
+      stream.on('end', () => resolve());
+      stream.on('close', () => resolve());
+    });
+    await container.start();
+    return { id: container.id, finished };
+  }
+
+  async cloneContainer(
+    id: string,
+    changes: { name: string; env: Record<string, string>; labels: Record<string, string>; dropLabels: string[] },
+  ): Promise<{ id: string; addresses: Record<string, string> }> {
+    const info = await this.docker.getContainer(id).inspect();
+    const env = (info.Config.Env ?? []).filter((e) => !(e.split('=')[0] in changes.env));
+    const labels = Object.fromEntries(Object.entries(info.Config.Labels ?? {}).filter(([k]) => !changes.dropLabels.includes(k)));
+    const networks = Object.entries(info.NetworkSettings.Networks ?? {});
+    const [first, ...rest] = networks;
+    const container = await this.docker.createContainer({
+      name: changes.name,
+      Image: info.Config.Image,
+      Cmd: info.Config.Cmd,
+      Entrypoint: info.Config.Entrypoint,
+      Env: [...env, ...Object.entries(changes.env).map(([k, v]) => `${k}=${v}`)],
+      Labels: { ...labels, ...changes.labels },
+      Healthcheck: info.Config.Healthcheck,
+      HostConfig: { Binds: info.HostConfig.Binds, Init: info.HostConfig.Init, NanoCpus: info.HostConfig.NanoCpus, NetworkMode: first[0] },
+    });
+    for (const [name] of rest) await this.docker.getNetwork(name).connect({ Container: container.id });
+    await container.start();
+    const started = await container.inspect();
+    return { id: container.id, addresses: Object.fromEntries(Object.entries(started.NetworkSettings.Networks).map(([n, x]) => [n, x.IPAddress])) };
+  }
+
+  async cpu(id: string): Promise<{ usageNs: number; limitCores?: number }> {
+    const c = this.docker.getContainer(id);
+    const [stats, info] = await Promise.all([c.stats({ stream: false }), c.inspect()]);
+    const nano = info.HostConfig.NanoCpus ?? 0;
+    return { usageNs: stats.cpu_stats.cpu_usage.total_usage, limitCores: nano > 0 ? nano / 1e9 : undefined };
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.docker.getContainer(id).remove({ force: true, v: true });
+  }
+}
+
+function splitTag(ref: string): [string, string] {
+  const i = ref.lastIndexOf(':');
+  return i > ref.lastIndexOf('/') ? [ref.slice(0, i), ref.slice(i + 1)] : [ref, 'latest'];
+}
+
+function followProgress(docker: Docker, stream: NodeJS.ReadableStream, onLine: (line: string) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    docker.modem.followProgress(
+      stream,
+      (err: Error | null, output: { error?: string; errorDetail?: { message?: string } }[]) => {
+        const failed = output?.find((o) => o.error);
+        if (err) reject(err);
+        else if (failed) reject(new Error(failed.errorDetail?.message ?? failed.error));
+        else resolve();
+      },
+      (event: { stream?: string; status?: string }) => {
+        const text = (event.stream ?? event.status ?? '').trimEnd();
+        if (text) for (const line of text.split('\n')) onLine(line);
+      },
+    );
+  });
+}
+
+function dockerOptions(endpoint: Endpoint): Docker.DockerOptions {
+  const a = endpoint.address;
+  // docker-modem reads DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH itself.
+  if (endpoint.source === 'DOCKER_HOST') return {};
+  if (a.startsWith('unix://')) return { socketPath: a.slice('unix://'.length) };
+  if (a.startsWith('/') || a.startsWith('//./pipe/')) return { socketPath: a };
+  if (a.startsWith('npipe://')) return { socketPath: a.slice('npipe:'.length) };
+  const url = new URL(a.replace(/^tcp:/, 'http:'));
+  return { host: url.hostname, port: Number(url.port || 2375), protocol: url.protocol === 'ssh:' ? 'ssh' : 'http', username: url.username || undefined };
+}
+
+function toContainerInfo(i: Docker.ContainerInspectInfo): ContainerInfo {
+  const labels = i.Config.Labels ?? {};
+  const health = (i.State as { Health?: { Status: string; Log?: { ExitCode: number; Output: string }[] } }).Health;
+  const lastFailed = health?.Log?.filter((l) => l.ExitCode !== 0).pop();
+  const ports: PublishedPort[] = [];
+  for (const [container, bindings] of Object.entries(i.NetworkSettings.Ports ?? {}))
+    for (const b of bindings ?? []) ports.push({ container, hostIp: b.HostIp, hostPort: Number(b.HostPort) });
+  return {
+    id: i.Id,
+    name: i.Name.replace(/^\//, ''),
+    labels,
+    project: labels[COMPOSE_LABEL.project] ?? '',
+    service: labels[COMPOSE_LABEL.service] ?? '',
+    state: i.State.Status,
+    health: health?.Status === 'none' ? undefined : health?.Status,
+    lastHealthOutput: lastFailed?.Output.trim(),
+    exitCode: i.State.ExitCode,
+    startedAt: i.State.Running && i.State.StartedAt ? new Date(i.State.StartedAt) : undefined,
+    restartCount: i.RestartCount,
+    ports,
+    networks: Object.fromEntries(Object.entries(i.NetworkSettings.Networks ?? {}).map(([name, n]) => [name, n.IPAddress])),
+  };
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${ms / 1000} s`)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
