@@ -1,19 +1,13 @@
 import { jest } from '@jest/globals';
 import { httpGet } from '../../src/probes/http.js';
-import { getMany, LiveLab, type StatusJson } from '../helpers/live.js';
+import { getMany, useLiveLab, type StatusJson } from '../helpers/live.js';
 
 jest.setTimeout(600_000);
 
-const lab = new LiveLab('distributed');
+const lab = useLiveLab('distributed');
 let status: StatusJson;
-
 beforeAll(() => {
-  lab.start();
   status = lab.status();
-});
-
-afterAll(() => {
-  expect(lab.destroy()).toEqual([]);
 });
 
 test('every component is up and healthy', () => {

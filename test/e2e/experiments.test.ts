@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
 import fs from 'node:fs';
-import { ensureImages, LiveLab, requireDocker } from '../helpers/live.js';
+import { useLiveLab, type LiveLab } from '../helpers/live.js';
 
 jest.setTimeout(600_000);
 
@@ -24,12 +24,7 @@ function experiment(lab: LiveLab, scenario: string): Report {
 }
 
 describe('single-server', () => {
-  const lab = new LiveLab('single-server');
-  beforeAll(() => {
-    requireDocker();
-    ensureImages();
-  });
-  afterAll(() => expect(lab.destroy()).toEqual([]));
+  const lab = useLiveLab('single-server', { start: false });
 
   test('kill-db: every request fails while db is down, each as a database error; the outage lasts at least as long as db was down; no data lost', () => {
     const r = experiment(lab, 'kill-db');
@@ -64,12 +59,7 @@ describe('single-server', () => {
 });
 
 describe('distributed', () => {
-  const lab = new LiveLab('distributed');
-  beforeAll(() => {
-    requireDocker();
-    ensureImages();
-  });
-  afterAll(() => expect(lab.destroy()).toEqual([]));
+  const lab = useLiveLab('distributed', { start: false });
 
   test('kill-one-app: no request fails', () => {
     const r = experiment(lab, 'kill-one-app');

@@ -1,20 +1,12 @@
 import { jest } from '@jest/globals';
 import { spawn } from 'node:child_process';
-import { LiveLab } from '../helpers/live.js';
+import { useLiveLab } from '../helpers/live.js';
 import { binary } from '../helpers/cli.js';
 
 jest.setTimeout(600_000);
 
 // break, heal and watch as a student uses them, on a single-server lab.
-const lab = new LiveLab('single-server');
-
-beforeAll(() => {
-  lab.start();
-});
-
-afterAll(() => {
-  expect(lab.destroy()).toEqual([]);
-});
+const lab = useLiveLab('single-server');
 
 const state = (component: string) => lab.status().services.find((s) => s.component === component)!.containers[0];
 

@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { ensureImages, LiveLab, requireDocker } from '../helpers/live.js';
+import { useLiveLab, type LiveLab } from '../helpers/live.js';
 
 jest.setTimeout(600_000);
 
@@ -17,9 +17,7 @@ const json = <T>(lab: LiveLab, args: string[]): T => {
 };
 
 describe('single-server: maintenance means downtime', () => {
-  const lab = new LiveLab('single-server');
-  beforeAll(() => lab.start());
-  afterAll(() => expect(lab.destroy()).toEqual([]));
+  const lab = useLiveLab('single-server');
 
   test('deploy --strategy recreate: requests fail while the app server is replaced, then version 2 answers', () => {
     const r = json<Report>(lab, ['deploy', '--strategy', 'recreate']);
@@ -51,9 +49,7 @@ describe('single-server: maintenance means downtime', () => {
 });
 
 describe('distributed: deploys without downtime', () => {
-  const lab = new LiveLab('distributed');
-  beforeAll(() => lab.start());
-  afterAll(() => expect(lab.destroy()).toEqual([]));
+  const lab = useLiveLab('distributed');
 
   test('rolling: not one request fails, and the new version answers afterwards', () => {
     const r = json<Report>(lab, ['deploy', '--strategy', 'rolling', '--version', '2.0']);
@@ -73,12 +69,7 @@ describe('distributed: deploys without downtime', () => {
 });
 
 describe('scale-up: scaling out', () => {
-  const lab = new LiveLab('scale-up');
-  beforeAll(() => {
-    requireDocker();
-    ensureImages();
-  });
-  afterAll(() => expect(lab.destroy()).toEqual([]));
+  const lab = useLiveLab('scale-up', { start: false });
 
   test('scale-out: throughput with three app replicas is at least twice that with one; no request fails meanwhile', () => {
     const r = json<Report>(lab, ['experiment', 'scale-up', 'scale-out', '--flavor', 'debian']);

@@ -1,20 +1,14 @@
 import { jest } from '@jest/globals';
 import { httpGet } from '../../src/probes/http.js';
 import { lookupWww } from '../../src/probes/dns.js';
-import { LiveLab, type StatusJson } from '../helpers/live.js';
+import { LiveLab, useLiveLab, type StatusJson } from '../helpers/live.js';
 
 jest.setTimeout(600_000);
 
-const lab = new LiveLab('scale-up');
+const lab = useLiveLab('scale-up');
 let status: StatusJson;
-
 beforeAll(() => {
-  lab.start();
   status = lab.status();
-});
-
-afterAll(() => {
-  expect(lab.destroy()).toEqual([]);
 });
 
 test('the apex has two A records, one per load balancer, and both load balancers serve', async () => {
@@ -42,4 +36,21 @@ test('the app tier runs with two replicas, and both answer', async () => {
     instances.add(String(r.headers['x-app-instance']));
   }
   expect(instances.size).toBe(2);
+});
+
+test('another lab can be up at the same time, on its own ports and addresses', async () => {
+  const other = new LiveLab('single-server');
+  try {
+    other.start();
+    const second = other.status();
+    expect(second.state).toBe('up');
+    expect(second.endpoints.http).not.toBe(status.endpoints.http);
+    expect(second.endpoints.dns).not.toBe(status.endpoints.dns);
+    for (const url of [status.endpoints.http!, second.endpoints.http!]) expect((await httpGet(url, { host: 'www.foobar.com' })).status).toBe(200);
+    // Each lab has networks of its own: their DNS servers have different addresses.
+    const dnsAddress = (s: StatusJson) => Object.values(s.services.find((x) => x.component === 'dns')!.containers[0].addresses)[0];
+    expect(dnsAddress(second)).not.toBe(dnsAddress(status));
+  } finally {
+    expect(other.destroy()).toEqual([]);
+  }
 });

@@ -2,20 +2,14 @@ import { jest } from '@jest/globals';
 import fs from 'node:fs';
 import path from 'node:path';
 import { httpGet } from '../../src/probes/http.js';
-import { LiveLab, type StatusJson } from '../helpers/live.js';
+import { useLiveLab, type StatusJson } from '../helpers/live.js';
 
 jest.setTimeout(600_000);
 
-const lab = new LiveLab('secured-monitored');
+const lab = useLiveLab('secured-monitored');
 let status: StatusJson;
-
 beforeAll(() => {
-  lab.start();
   status = lab.status();
-});
-
-afterAll(() => {
-  expect(lab.destroy()).toEqual([]);
 });
 
 test("HTTPS answers with the lab's own certificate, and plain HTTP redirects to it", async () => {

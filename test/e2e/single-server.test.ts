@@ -7,21 +7,13 @@ import { Resolver } from 'node:dns/promises';
 import { repoRoot } from '../helpers/cli.js';
 import { lookupWww } from '../../src/probes/dns.js';
 import { httpGet } from '../../src/probes/http.js';
-import { docker, ensureImages, LiveLab, requireDocker, type StatusJson } from '../helpers/live.js';
+import { docker, useLiveLab, type StatusJson } from '../helpers/live.js';
 
 jest.setTimeout(600_000);
 
-const lab = new LiveLab('single-server');
+// The first test starts the lab: `up` is what it tests.
+const lab = useLiveLab('single-server', { start: false });
 let status: StatusJson;
-
-beforeAll(() => {
-  requireDocker();
-  ensureImages();
-});
-
-afterAll(() => {
-  expect(lab.destroy()).toEqual([]);
-});
 
 test('up starts the lab and reports the URL, the DNS answer and what to try next', () => {
   const r = lab.up();

@@ -64,6 +64,23 @@ export class LiveLab {
   }
 }
 
+/**
+ * A lab for a test file: started before its tests, removed after them, and checked to leave
+ * no container, network or volume behind.
+ */
+export function useLiveLab(name: string, options: { start: boolean } = { start: true }): LiveLab {
+  const lab = new LiveLab(name);
+  beforeAll(() => {
+    if (options.start) lab.start();
+    else {
+      requireDocker();
+      ensureImages();
+    }
+  });
+  afterAll(() => expect(lab.destroy()).toEqual([]));
+  return lab;
+}
+
 /** Containers, networks and volumes of a lab that Docker still has. */
 export function leftoversOf(lab: string): string[] {
   const filter = ['--filter', `label=dev.infra-lab.lab=${lab}`];
