@@ -23,6 +23,8 @@ apt-get install -y -qq --no-install-recommends \
   bind9-utils bind9-dnsutils nginx haproxy >/dev/null
 
 if ! docker info >/dev/null 2>&1; then
+  # A dockerd that was killed leaves its pid files; a new one must not take them for a running daemon.
+  if ! pgrep -x dockerd >/dev/null; then rm -f /var/run/docker.pid /var/run/docker/containerd/containerd.pid; fi
   echo "starting dockerd (log: /var/log/infra-lab-dockerd.log)"
   nohup dockerd >/var/log/infra-lab-dockerd.log 2>&1 &
   for _ in $(seq 1 60); do
