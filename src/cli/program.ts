@@ -23,6 +23,15 @@ const flavorOption = () =>
     .choices(FLAVORS as unknown as string[])
     .default('official' satisfies Flavor);
 
+/** The probe's pace, the same for watch and experiment. */
+const probeOptions = (c: Command) =>
+  c
+    .option('--interval <ms>', 'time between probe requests', positiveInt, 50)
+    .option('--timeout <ms>', 'how long a probe request may take before it counts as failed', positiveInt, 2000);
+
+/** Commands that act on a running lab take it with --lab. */
+const labOption = () => new Option('--lab <lab>', 'the lab (may be left out when only one is up)');
+
 export const positiveInt = (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number of at least 1');
@@ -92,7 +101,7 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
   command('logs')
     .description("show a component's output")
     .argument('<component>', 'a component of the lab, e.g. web or db')
-    .option('--lab <lab>', 'the lab (may be left out when only one is up)')
+    .addOption(labOption())
     .option('-f, --follow', 'keep following the output')
     .option('--tail <lines>', 'only the last lines')
     .action(async (component, opts) => logsCommand(component, opts, await context()));
@@ -101,7 +110,7 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .description("run a command in a component's container (a shell by default)")
     .argument('<component>', 'a component of the lab')
     .argument('[command...]', 'the command and its arguments')
-    .option('--lab <lab>', 'the lab (may be left out when only one is up)')
+    .addOption(labOption())
     .passThroughOptions()
     .action(async (component, command, opts) => {
       process.exitCode = await execCommand(component, command, opts, await context());
@@ -111,7 +120,7 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .description('break a component of a running lab: kill, stop, crash, pause or disconnect it')
     .argument('<component>', 'a component (web, db, ...) or one replica of a scaled one (app.2)')
     .addOption(new Option('--mode <mode>', 'how it breaks').choices(FAULT_MODES as unknown as string[]).default('kill'))
-    .option('--lab <lab>', 'the lab (may be left out when only one is up)')
+    .addOption(labOption())
     .option('--json', 'print JSON')
     .action(async (component, opts) => breakCommand(component, opts, await context(), output));
 
@@ -119,40 +128,36 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .description('undo what break did and wait until healthy again')
     .argument('[components...]', 'the components to heal')
     .option('--all', 'heal everything that is broken')
-    .option('--lab <lab>', 'the lab (may be left out when only one is up)')
+    .addOption(labOption())
     .option('--json', 'print JSON')
     .action(async (components, opts) => healCommand(components, opts, await context(), output));
 
-  command('watch')
+  probeOptions(command('watch'))
     .description("probe the user's path (DNS, then HTTP through the stack to the database) and show a live timeline")
-    .option('--lab <lab>', 'the lab (may be left out when only one is up)')
-    .option('--interval <ms>', 'time between requests', positiveInt, 50)
-    .option('--timeout <ms>', 'how long a request may take before it counts as failed', positiveInt, 2000)
+    .addOption(labOption())
     .option('--duration <seconds>', 'stop after this long (default: at Ctrl-C)', positiveInt)
     .option('--json', 'print every request as a JSON line')
     .action(async (opts) => watchCommand(opts, await context(), output));
 
-  command('experiment')
+  probeOptions(command('experiment'))
     .description("run a scenario of a lab: probe, inject the fault, heal, and compare what was measured with the lab's expectation")
     .argument('<lab>', 'a built-in lab name or the path of a lab file')
     .argument('<scenario>', 'a scenario of the lab (infra-lab show <lab> lists them)')
     .addOption(flavorOption())
     .option('--hold <seconds>', 'how long the fault lasts before infra-lab heals it', positiveInt, 5)
-    .option('--interval <ms>', 'time between probe requests', positiveInt, 50)
-    .option('--timeout <ms>', 'how long a probe request may take', positiveInt, 2000)
     .option('--json', 'print JSON')
     .action(async (ref, scenario, opts) => experimentCommand(ref, scenario, { ...opts, verbose: verbose(opts) }, await context(), output));
 
   command('restart')
     .description('restart a component for maintenance, measured with the same probe as watch')
     .argument('<component>', 'a component of the lab, e.g. web')
-    .option('--lab <lab>', 'the lab (may be left out when only one is up)')
+    .addOption(labOption())
     .option('--json', 'print JSON')
     .action(async (component, opts) => restartCommand(component, { ...opts, verbose: verbose(opts) }, await context(), output));
 
   command('deploy')
     .description('ship a new version of the app code base, measured: recreate, rolling or blue-green')
-    .option('--lab <lab>', 'the lab (may be left out when only one is up)')
+    .addOption(labOption())
     .addOption(new Option('--strategy <strategy>', 'how').choices(STRATEGIES as unknown as string[]).default('recreate'))
     .option('--version <version>', 'the version to ship (default: one more than the current)')
     .option('--json', 'print JSON')
@@ -160,7 +165,7 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
 
   command('load')
     .description('HTTP load through the entry point: requests/s, latency, errors, and which limit was hit')
-    .option('--lab <lab>', 'the lab (may be left out when only one is up)')
+    .addOption(labOption())
     .option('--connections <n>', 'concurrent connections', positiveInt, 16)
     .option('--duration <seconds>', 'how long', positiveInt, 10)
     .option('--rate <n>', 'requests per second over all connections (default: as fast as answered)', positiveInt)
@@ -171,7 +176,7 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
   command('scale')
     .description('run more or fewer replicas of a component the lab lets scale, e.g. app=3')
     .argument('<component=N>', 'the component and its new number of replicas')
-    .option('--lab <lab>', 'the lab (may be left out when only one is up)')
+    .addOption(labOption())
     .option('--json', 'print JSON')
     .action(async (arg, opts) => scaleCommand(arg, opts, await context(), output));
 

@@ -94,10 +94,15 @@ function ignoreAlready(err: { statusCode?: number; message?: string }) {
   throw err;
 }
 
+const REPLICA = /^(.+)\.(\d+)$/;
+
+/** The component a name means: `app.2` (one replica) means app. */
+export const baseComponent = (name: string) => REPLICA.exec(name)?.[1] ?? name;
+
 /** Which containers `name` means: a component (all its replicas), or one replica as component.N. */
 export function selectTargets(name: string, containers: ContainerInfo[], components: string[]): { component: string; targets: ContainerInfo[] } {
-  const m = /^(.+)\.(\d+)$/.exec(name);
-  const component = m ? m[1] : name;
+  const m = REPLICA.exec(name);
+  const component = baseComponent(name);
   if (!components.includes(component))
     throw usageError(`no component '${component}' in this lab; components: ${components.join(', ')} (one replica of a scaled one: app.1, app.2, ...)`);
   let targets = containers.filter((c) => c.service === component);

@@ -28,17 +28,14 @@ let compiled: ValidateFunction | undefined;
 /** The schema validator, compiled on first use. */
 const validator = () => (compiled ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(JSON.parse(fs.readFileSync(schemaFile, 'utf8'))));
 
-/** Names of the labs shipped with infra-lab. */
-export function builtinLabNames(): string[] {
-  return fs
-    .readdirSync(labsDir)
-    .filter((f) => f.endsWith('.yaml'))
-    .map((f) => f.slice(0, -'.yaml'.length))
-    .sort((a, b) => builtinOrder(a) - builtinOrder(b) || a.localeCompare(b));
-}
+const builtinFiles = () => fs.readdirSync(labsDir).filter((f) => f.endsWith('.yaml'));
 
-// The shipped labs sort by curriculum stage (their file says it), not alphabetically.
-const builtinOrder = (name: string) => loadLabFile(path.join(labsDir, `${name}.yaml`)).stage;
+/** The labs shipped with infra-lab, in curriculum order (their files say their stage). */
+export function builtinLabs(): Lab[] {
+  return builtinFiles()
+    .map((f) => loadLabFile(path.join(labsDir, f)))
+    .sort((a, b) => a.stage - b.stage || a.name.localeCompare(b.name));
+}
 
 /** A lab by built-in name or by file path. */
 export function resolveLab(ref: string): Lab {
@@ -47,14 +44,15 @@ export function resolveLab(ref: string): Lab {
     if (!fs.existsSync(ref)) throw usageError(`lab file not found: ${ref}`);
     return loadLabFile(ref);
   }
-  const known = builtinLabNames();
-  if (!known.includes(ref)) {
+  const file = path.join(labsDir, `${ref}.yaml`);
+  if (!builtinFiles().includes(`${ref}.yaml`)) {
+    const known = builtinLabs().map((l) => l.name);
     const hint = closest(ref, known);
     throw usageError(
       `unknown lab '${ref}'${hint ? ` (did you mean '${hint}'?)` : ''}; built-in labs: ${known.join(', ')}; or give the path of a lab file`,
     );
   }
-  return loadLabFile(path.join(labsDir, `${ref}.yaml`));
+  return loadLabFile(file);
 }
 
 export function loadLabFile(file: string): Lab {

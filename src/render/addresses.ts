@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Lab } from '../lab/model.js';
+import { component, type Lab } from '../lab/model.js';
 
 /**
  * Addresses of a lab's networks and components.
@@ -43,8 +43,8 @@ export function addressLab(lab: Lab, block: string): Addressing {
 
 /** The address at which `from` reaches `to`: on the first network they share. */
 export function addressFrom(lab: Lab, addressing: Addressing, from: string, to: string): string | undefined {
-  const a = lab.components.find((c) => c.name === from);
-  const b = lab.components.find((c) => c.name === to);
+  const a = component(lab, from);
+  const b = component(lab, to);
   const shared = a?.networks.find((n) => b?.networks.includes(n));
   return shared ? addressing.components[to]?.[shared] : undefined;
 }

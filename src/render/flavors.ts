@@ -13,16 +13,6 @@ export const OFFICIAL_IMAGES: Record<Role, string> = {
   monitor: 'prom/prometheus:v3.2.1',
 };
 
-/** Roles that the debian flavor builds from Debian bookworm packages, and what each installs. */
-export const DEBIAN_PACKAGES: Record<Role, string> = {
-  web: 'nginx',
-  app: 'nodejs',
-  db: 'mariadb-server (stands in for MySQL)',
-  dns: 'bind9 (serves the same zone file; Debian has no CoreDNS)',
-  lb: 'haproxy',
-  monitor: 'prometheus',
-};
-
 export const debianImage = (role: Role) => `infra-lab/${role}:bookworm`;
 export const DEBIAN_BASE_IMAGE = 'infra-lab/debian-base:bookworm';
 

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import ejs from 'ejs';
 import type { Component, Lab } from '../lab/model.js';
-import { componentsWithRole } from '../lab/model.js';
+import { component, componentsWithRole } from '../lab/model.js';
 import { normalizeName } from '../lab/check.js';
 import { templatesDir } from '../paths.js';
 import { addressFrom, addressLab, type Addressing } from './addresses.js';
@@ -76,7 +76,7 @@ export function renderProject(input: RenderInput): ProjectFile[] {
   const addressing = addressLab(lab, input.block);
   const upstreamsOf = (c: Component): Upstream[] =>
     c.upstreams.map((name) => {
-      const target = lab.components.find((x) => x.name === name)!;
+      const target = component(lab, name)!;
       return {
         name,
         address: input.routing?.addresses?.[name] ?? addressFrom(lab, addressing, c.name, name),
@@ -101,7 +101,7 @@ export function renderProject(input: RenderInput): ProjectFile[] {
       : { path: 'config/dns/named.conf', content: render('named.conf.ejs', { ...ctx, zoneFile }) },
   );
   componentsWithRole(lab, 'db').forEach((db, i) => {
-    const primary = db.replicaOf ? lab.components.find((c) => c.name === db.replicaOf) : undefined;
+    const primary = db.replicaOf ? component(lab, db.replicaOf) : undefined;
     const replicated = !!primary || lab.components.some((c) => c.replicaOf === db.name);
     files.push({ path: `config/db/${db.name}.cnf`, content: render('db.cnf.ejs', { ...ctx, db, serverId: i + 1, replicated, isReplica: !!primary }) });
     files.push({ path: `initdb/${db.name}/01-schema.sh`, content: render('db-init.sh.ejs', { ...ctx, db, isReplica: !!primary }), mode: 0o755 });
@@ -114,7 +114,7 @@ export function renderProject(input: RenderInput): ProjectFile[] {
   });
   for (const monitor of componentsWithRole(lab, 'monitor')) {
     const targets = monitor.scrapes.map((name) => {
-      const c = lab.components.find((x) => x.name === name)!;
+      const c = component(lab, name)!;
       return { component: c, port: c.role === 'lb' ? LB_ADMIN_PORT : APP_PORT, dynamic: c.maxReplicas > 1 };
     });
     files.push({ path: `config/prometheus/${monitor.name}.yml`, content: render('prometheus.yml.ejs', { ...ctx, monitor, targets }) });
@@ -166,7 +166,7 @@ export function zoneRecords(lab: Lab, addressing: Addressing): ZoneRecord[] {
   }
   for (const r of lab.dns) {
     if (r.type === 'A') {
-      const c = lab.components.find((x) => x.name === r.component)!;
+      const c = component(lab, r.component)!;
       records.push({ name: rel(r.name), type: 'A', value: publicAddress(lab, addressing, c), comment: c.name });
     } else records.push({ name: rel(r.name), type: r.type, value: rel(r.target) });
   }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Lab } from '../lab/model.js';
-import { componentsWithRole } from '../lab/model.js';
+import { component, componentsWithRole } from '../lab/model.js';
 import { failure, usageError } from '../errors.js';
 import { generateProject, readProjectInfo } from '../render/generate.js';
 import { LABEL } from '../render/project.js';
@@ -140,7 +140,7 @@ async function startTwins(ctx: RunContext, lab: Lab, status: LabStatus, apps: st
         labels: { [LABEL.lab]: lab.name, [LABEL.helper]: status.projectName },
         dropLabels: [COMPOSE_LABEL.project, COMPOSE_LABEL.service, COMPOSE_LABEL.number],
       });
-      const shared = lab.components.find((c) => c.name === app)!.networks.find((n) => web.networks.includes(n))!;
+      const shared = component(lab, app)!.networks.find((n) => web.networks.includes(n))!;
       twins[app] = { id: green.id, address: green.addresses[`${status.projectName}_${shared}`] };
     }
     const ok = await waitUntil(

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FailureLayer, Lab, Scenario } from '../lab/model.js';
 import { failure, usageError } from '../errors.js';
-import { readFaults, selectTargets } from '../faults/faults.js';
+import { baseComponent, readFaults, selectTargets } from '../faults/faults.js';
 import { summarize, timeline, timeToDetect, timeToRecover, byStart, type SecondBucket, type Summary } from '../probes/downtime.js';
 import type { Sample } from '../probes/sample.js';
 import type { Flavor } from '../render/flavors.js';
@@ -225,7 +225,7 @@ async function performAction(ctx: RunContext, lab: Lab, status: LabStatus, actio
 export async function restartComponent(ctx: RunContext, status: LabStatus, name: string, timeoutMs: number): Promise<void> {
   const { targets } = selectTargets(name, status.services.flatMap((s) => s.containers), status.services.map((s) => s.component));
   for (const c of targets) await ctx.runtime.restart(c.id);
-  const { ok: ready } = await waitForComponents(ctx, status.projectDir, [name.replace(/\.\d+$/, '')], timeoutMs);
+  const { ok: ready } = await waitForComponents(ctx, status.projectDir, [baseComponent(name)], timeoutMs);
   if (!ready) throw failure(`${name} did not become ready again within ${timeoutMs / 1000} s after the restart`);
 }
 
@@ -250,7 +250,7 @@ export interface ReportInput extends Measurement {
 /** The report of an experiment from its samples and events: pure, so that it can be tested on made-up samples. */
 export function buildReport(input: ReportInput): ExperimentReport {
   const { scenario, samples, faultAt } = input;
-  const component = 'component' in scenario.action ? scenario.action.component.replace(/\.\d+$/, '') : undefined;
+  const component = 'component' in scenario.action ? baseComponent(scenario.action.component) : undefined;
   const events = input.events.map((e) => ({ ms: Math.round(e.time - faultAt), action: e.action, service: e.service, container: e.container }));
   const report: ExperimentReport = {
     lab: input.lab.name,

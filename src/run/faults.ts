@@ -1,6 +1,6 @@
 import type { FaultMode } from '../lab/model.js';
 import { failure, usageError } from '../errors.js';
-import { injectFault, readFaults, selectTargets, undoFault, writeFaults, type Fault } from '../faults/faults.js';
+import { baseComponent, injectFault, readFaults, selectTargets, undoFault, writeFaults, type Fault } from '../faults/faults.js';
 import type { RunContext } from './context.js';
 import { waitForComponents, type LabStatus } from './labs.js';
 
@@ -9,8 +9,7 @@ export async function breakComponent(ctx: RunContext, status: LabStatus, name: s
   const containers = status.services.flatMap((s) => s.containers);
   const { component, targets } = selectTargets(name, containers, status.services.map((s) => s.component));
   const faults = readFaults(status.projectDir);
-  const base = component.replace(/\.\d+$/, '');
-  const existing = faults.find((f) => f.component === component || f.component === base || f.component.replace(/\.\d+$/, '') === component);
+  const existing = faults.find((f) => f.component === component || f.component === baseComponent(component) || baseComponent(f.component) === component);
   if (existing)
     throw usageError(`${existing.component} is already broken (${existing.mode}, ${new Date(existing.at).toLocaleTimeString()}); heal it first: infra-lab heal ${existing.component}`);
   const down = targets.filter((c) => c.state !== 'running');
@@ -35,7 +34,7 @@ export async function heal(ctx: RunContext, status: LabStatus, names: string[] |
   const faults = readFaults(status.projectDir);
   const components = status.services.map((s) => s.component);
   for (const n of names === 'all' ? [] : names) selectTargets(n, status.services.flatMap((s) => s.containers), components);
-  const chosen = names === 'all' ? faults : faults.filter((f) => names.includes(f.component) || names.includes(f.component.replace(/\.\d+$/, '')));
+  const chosen = names === 'all' ? faults : faults.filter((f) => names.includes(f.component) || names.includes(baseComponent(f.component)));
   const healed: HealResult['healed'] = [];
   for (const f of chosen) {
     await undoFault(ctx.runtime, f);
@@ -44,7 +43,7 @@ export async function heal(ctx: RunContext, status: LabStatus, names: string[] |
   writeFaults(status.projectDir, faults.filter((f) => !chosen.includes(f)));
 
   // Whatever else is down among the chosen components (stopped by hand, say) is started too.
-  const wanted = names === 'all' ? components : [...new Set([...names.map((n) => n.replace(/\.\d+$/, '')), ...chosen.map((f) => f.component.replace(/\.\d+$/, ''))])];
+  const wanted = names === 'all' ? components : [...new Set([...names, ...chosen.map((f) => f.component)].map(baseComponent))];
   for (const s of status.services.filter((x) => wanted.includes(x.component))) {
     for (const c of s.containers) {
       if (chosen.some((f) => f.containers.some((x) => x.id === c.id))) continue;

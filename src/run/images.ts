@@ -103,7 +103,7 @@ export async function buildDebianImages(runtime: Runtime, options: BuildOptions,
 
 async function buildBase(runtime: Runtime, mirror: string | undefined, progress: Progress): Promise<void> {
   const which = await execa('debootstrap', ['--version'], { reject: false });
-  if (which.exitCode !== 0 && which.failed && (which as { code?: string }).code === 'ENOENT')
+  if ((which as { code?: string }).code === 'ENOENT')
     throw environmentError('debootstrap is not installed; on Debian or Ubuntu: apt-get install debootstrap (as root). Elsewhere, pull debian:bookworm-slim and pass --base debian:bookworm-slim');
   if (typeof process.getuid === 'function' && process.getuid() !== 0)
     throw environmentError('debootstrap must run as root (try sudo), or pass --base with an existing Debian bookworm image');

@@ -1,5 +1,5 @@
 import { failure, usageError } from '../errors.js';
-import type { Lab } from '../lab/model.js';
+import { component as componentOf, type Lab } from '../lab/model.js';
 import { generateProject, readProjectInfo } from '../render/generate.js';
 import type { Flavor } from '../render/flavors.js';
 import type { RunContext } from './context.js';
@@ -18,7 +18,7 @@ export function parseScale(arg: string): { component: string; replicas: number }
  * the web servers find replicas through Docker's DNS on every request, so nothing is restarted.
  */
 export async function scale(ctx: RunContext, lab: Lab, status: LabStatus, component: string, replicas: number, timeoutMs = 120_000): Promise<LabStatus> {
-  const c = lab.components.find((x) => x.name === component);
+  const c = componentOf(lab, component);
   if (!c) throw usageError(`the lab ${lab.name} has no component '${component}'; its components: ${lab.components.map((x) => x.name).join(', ')}`);
   if (c.maxReplicas <= 1)
     throw usageError(

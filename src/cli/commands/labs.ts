@@ -1,4 +1,4 @@
-import { builtinLabNames, resolveLab } from '../../lab/load.js';
+import { builtinLabs } from '../../lab/load.js';
 import type { Output } from '../output.js';
 import { table } from '../output.js';
 
@@ -8,7 +8,7 @@ export interface LabsOptions {
 
 /** `infra-lab labs`: the built-in labs, one per curriculum stage. */
 export async function labsCommand(options: LabsOptions, output: Output): Promise<void> {
-  const labs = builtinLabNames().map((name) => resolveLab(name));
+  const labs = builtinLabs();
   if (options.json) {
     output.out(JSON.stringify(labs.map((l) => ({ name: l.name, stage: l.stage, title: l.title, components: l.components.length, scenarios: l.scenarios.map((s) => s.name) })), null, 2));
     return;
