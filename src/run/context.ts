@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import fs from 'node:fs';
+import { createHash } from 'node:crypto';
 import { findEndpoint } from '../engine/endpoint.js';
 import type { Runtime } from '../engine/runtime.js';
 import type { Compose } from '../engine/compose.js';
@@ -18,6 +19,17 @@ export interface RunContext {
 
 export const labsHome = () => process.env.INFRA_LAB_HOME ?? path.join(os.homedir(), '.infra-lab');
 export const projectDirOf = (home: string, lab: string) => path.join(home, 'labs', lab);
+
+/**
+ * The compose project name of a lab: infra-lab-<lab> in the default home, and with a short hash of
+ * the home added elsewhere, so that the same lab in two homes (two courses, parallel test runs)
+ * never shares containers, networks or volumes.
+ */
+export function projectNameOf(home: string, lab: string): string {
+  const resolved = path.resolve(home);
+  if (resolved === path.resolve(os.homedir(), '.infra-lab')) return `infra-lab-${lab}`;
+  return `infra-lab-${lab}-${createHash('sha256').update(resolved).digest('hex').slice(0, 6)}`;
+}
 
 /** The engine and compose of this machine. Loaded on first use: commands that need neither start faster. */
 export async function realContext(): Promise<RunContext> {

@@ -3,10 +3,10 @@ import type { Lab } from '../lab/model.js';
 import { ExitCode, ExitError, environmentError, failure } from '../errors.js';
 import { addressLab, blockFor, overlaps } from '../render/addresses.js';
 import { imageFor, type Flavor } from '../render/flavors.js';
-import { defaultProjectName, generateProject, readLabCa, readProjectInfo, withReplicas } from '../render/generate.js';
+import { generateProject, readLabCa, readProjectInfo, withReplicas } from '../render/generate.js';
 import { lookupWww, type WwwAnswer } from '../probes/dns.js';
 import { httpGet } from '../probes/http.js';
-import { projectDirOf, type RunContext } from './context.js';
+import { projectDirOf, projectNameOf, type RunContext } from './context.js';
 import { COMPOSE_LABEL } from '../engine/runtime.js';
 import type { Progress } from './events.js';
 import { endpointsOf, projectContainers, serviceStates, type Endpoints, type ServiceState } from './state.js';
@@ -39,7 +39,7 @@ export async function up(ctx: RunContext, labFile: Lab, options: UpOptions, prog
   const previous = readProjectInfo(projectDir);
   // Replica counts set with `infra-lab scale` stay until scaled again.
   const lab = withReplicas(labFile, previous?.replicas);
-  const projectName = previous?.projectName ?? defaultProjectName(lab);
+  const projectName = previous?.projectName ?? projectNameOf(ctx.home, lab.name);
   if (previous && previous.source !== path.resolve(lab.source))
     progress({ kind: 'detail', text: `the lab ${lab.name} was last started from ${previous.source}; now from ${path.resolve(lab.source)}` });
 

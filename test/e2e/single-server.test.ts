@@ -95,8 +95,8 @@ test('down keeps the database volume, and the counter continues after the next u
   const before = JSON.parse((await httpGet(`${status.endpoints.http}api/visits`, { host: 'www.foobar.com' })).body).visits;
   const down = lab.run(['down']);
   expect(down.code).toBe(0);
-  expect(down.stdout).toMatch(/Kept the volumes infra-lab-single-server_db-data/);
-  expect(docker(['ps', '-a', '-q', '--filter', 'label=dev.infra-lab.lab=single-server']).stdout.trim()).toBe('');
+  expect(down.stdout).toContain(`Kept the volumes ${lab.projectName}_db-data`);
+  expect(docker(['ps', '-a', '-q', '--filter', `label=com.docker.compose.project=${lab.projectName}`]).stdout.trim()).toBe('');
   expect(lab.up().code).toBe(0);
   status = lab.status();
   const after = JSON.parse((await httpGet(`${status.endpoints.http}api/visits`, { host: 'www.foobar.com' })).body).visits;
@@ -106,5 +106,5 @@ test('down keeps the database volume, and the counter continues after the next u
 test('down --volumes deletes the data as well, and says so', () => {
   const r = lab.run(['down', 'single-server', '--volumes']);
   expect(r.code).toBe(0);
-  expect(r.stdout).toContain('Deleted the volumes infra-lab-single-server_db-data');
+  expect(r.stdout).toContain(`Deleted the volumes ${lab.projectName}_db-data`);
 });

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { runCli, type RunResult } from './cli.js';
+import { projectNameOf } from '../../src/run/context.js';
 
 /**
  * Helpers of the end-to-end tests, which run the real binary against a real Docker engine
@@ -30,7 +31,11 @@ export function ensureImages(): void {
 /** A lab under test, with its own INFRA_LAB_HOME. */
 export class LiveLab {
   readonly home = fs.mkdtempSync(path.join(os.tmpdir(), 'infra-lab-e2e-'));
-  constructor(readonly name: string) {}
+  /** The lab's compose project: its own per home, so test files can run side by side. */
+  readonly projectName: string;
+  constructor(readonly name: string) {
+    this.projectName = projectNameOf(this.home, name);
+  }
 
   run(args: string[], timeoutMs = 600_000): RunResult {
     return runCli(args, { env: { INFRA_LAB_HOME: this.home }, timeoutMs });
@@ -57,7 +62,7 @@ export class LiveLab {
   /** Removes the lab and its volumes; returns what Docker still has with the lab's label. */
   destroy(): string[] {
     const r = this.run(['down', this.name, '--volumes']);
-    const leftovers = leftoversOf(this.name);
+    const leftovers = leftoversOf(this.projectName);
     fs.rmSync(this.home, { recursive: true, force: true });
     if (r.code !== 0) leftovers.push(`down failed: ${r.stderr.trim()}`);
     return leftovers;
@@ -81,13 +86,15 @@ export function useLiveLab(name: string, options: { start: boolean } = { start: 
   return lab;
 }
 
-/** Containers, networks and volumes of a lab that Docker still has. */
-export function leftoversOf(lab: string): string[] {
-  const filter = ['--filter', `label=dev.infra-lab.lab=${lab}`];
+/** Containers, networks and volumes of a lab's compose project that Docker still has (helpers included). */
+export function leftoversOf(projectName: string): string[] {
+  const project = ['--filter', `label=com.docker.compose.project=${projectName}`];
+  const helper = ['--filter', `label=dev.infra-lab.helper=${projectName}`];
   return [
-    ...docker(['ps', '-a', '-q', ...filter]).stdout.split('\n').filter(Boolean).map((id) => `container ${id}`),
-    ...docker(['network', 'ls', '-q', ...filter]).stdout.split('\n').filter(Boolean).map((id) => `network ${id}`),
-    ...docker(['volume', 'ls', '-q', ...filter]).stdout.split('\n').filter(Boolean).map((id) => `volume ${id}`),
+    ...docker(['ps', '-a', '-q', ...project]).stdout.split('\n').filter(Boolean).map((id) => `container ${id}`),
+    ...docker(['ps', '-a', '-q', ...helper]).stdout.split('\n').filter(Boolean).map((id) => `helper container ${id}`),
+    ...docker(['network', 'ls', '-q', ...project]).stdout.split('\n').filter(Boolean).map((id) => `network ${id}`),
+    ...docker(['volume', 'ls', '-q', ...project]).stdout.split('\n').filter(Boolean).map((id) => `volume ${id}`),
   ];
 }
 
