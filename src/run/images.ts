@@ -33,7 +33,7 @@ export function contextHash(role: Role, baseHash: string): string {
 }
 
 /** The base is a minimal debootstrap of Debian; its recipe is all that identifies it. */
-const BASE_HASH = createHash('sha256').update(`debootstrap --variant=minbase ${SUITE}; apt caches removed`).digest('hex').slice(0, 16);
+export const BASE_HASH = createHash('sha256').update(`debootstrap --variant=minbase ${SUITE}; apt caches removed`).digest('hex').slice(0, 16);
 
 export async function imageStatus(runtime: Runtime, flavors: Flavor[]): Promise<ImageStatus[]> {
   const out: ImageStatus[] = [];

@@ -11,6 +11,7 @@ import { COMPOSE_LABEL } from '../engine/runtime.js';
 import type { Progress } from './events.js';
 import { endpointsOf, projectContainers, serviceStates, type Endpoints, type ServiceState } from './state.js';
 import { waitUntil } from './wait.js';
+import { buildDebianImages } from './images.js';
 
 export interface UpOptions {
   flavor: Flavor;
@@ -43,7 +44,7 @@ export async function up(ctx: RunContext, labFile: Lab, options: UpOptions, prog
   if (previous && previous.source !== path.resolve(lab.source))
     progress({ kind: 'detail', text: `the lab ${lab.name} was last started from ${previous.source}; now from ${path.resolve(lab.source)}` });
 
-  await checkImages(ctx, lab, options.flavor);
+  await checkImages(ctx, lab, options.flavor, progress);
   if (!previous) await checkNoOrphanVolumes(ctx, projectName);
   const block = previous?.block ?? (await freeBlock(ctx, lab, projectName));
   const generated = await generateProject(lab, { outDir: projectDir, flavor: options.flavor, projectName, block });
@@ -106,13 +107,19 @@ async function waitReady(ctx: RunContext, lab: Lab, projectName: string, options
   return last;
 }
 
-/** Images must be there before compose runs: nothing can be pulled offline, and debian images are built here. */
-async function checkImages(ctx: RunContext, lab: Lab, flavor: Flavor): Promise<void> {
+/**
+ * Images must be there before compose runs: nothing can be pulled offline. The debian flavor is
+ * built here, so up builds what is missing or out of date itself (quick when all is up to date).
+ */
+async function checkImages(ctx: RunContext, lab: Lab, flavor: Flavor, progress: Progress): Promise<void> {
+  if (flavor === 'debian') {
+    await buildDebianImages(ctx.runtime, { force: false, mirror: process.env.INFRA_LAB_DEBIAN_MIRROR }, progress);
+    return;
+  }
   const missing: string[] = [];
   for (const image of new Set(lab.components.map((c) => imageFor(flavor, c.image))))
     if (!(await ctx.runtime.imageLabels(image))) missing.push(image);
   if (missing.length === 0) return;
-  if (flavor === 'debian') throw environmentError(`missing images ${missing.join(', ')}: build them with infra-lab images build (no registry needed)`);
   // Pull here rather than inside compose: without a registry the pull fails, and we can say what works offline.
   const unpullable: string[] = [];
   for (const image of missing) await ctx.runtime.pull(image).catch(() => unpullable.push(image));

@@ -9,6 +9,9 @@ import type { Runtime } from '../../src/engine/runtime.js';
 import type { RunContext } from '../../src/run/context.js';
 import { stubRuntime } from '../helpers/stub-runtime.js';
 import { ExitCode, ExitError } from '../../src/errors.js';
+import { BASE_HASH, HASH_LABEL } from '../../src/run/images.js';
+import { DEBIAN_BASE_IMAGE, debianImage } from '../../src/render/flavors.js';
+import { ROLES } from '../../src/lab/model.js';
 
 // A runtime with no images and no registry: every pull fails, as offline.
 const offlineRuntime = (): Runtime =>
@@ -49,8 +52,28 @@ test('official images that cannot be pulled: exit 3, pointing to images build an
   );
 });
 
-test('missing debian images: exit 3, pointing to images build', async () => {
-  const err = await upError('debian');
-  expect(err.code).toBe(ExitCode.environment);
-  expect(err.message).toContain('build them with infra-lab images build');
+test('missing debian images: up builds them itself, with progress, before it starts anything', async () => {
+  const built: Record<string, Record<string, string>> = { [DEBIAN_BASE_IMAGE]: { [HASH_LABEL]: BASE_HASH } };
+  const steps: string[] = [];
+  const ctx: RunContext = {
+    ...context(),
+    runtime: stubRuntime({
+      ping: async () => undefined,
+      volumes: async () => [],
+      networks: async () => [],
+      containers: async () => [],
+      imageLabels: async (ref) => built[ref],
+      buildImage: async (_dir, _files, tag, options) => {
+        built[tag] = options.labels;
+      },
+    }),
+  };
+  const err = await up(ctx, resolveLab('single-server'), { flavor: 'debian' }, (e) => {
+    if (e.kind === 'step') steps.push(e.text);
+  }).catch((e: ExitError) => e);
+  // Every role's image was built from its Dockerfile, announced as a step; then compose was asked for (none here).
+  expect(Object.keys(built).sort()).toEqual([DEBIAN_BASE_IMAGE, ...ROLES.map(debianImage)].sort());
+  expect(steps.filter((s) => s.includes('Dockerfile'))).toHaveLength(ROLES.length);
+  expect((err as ExitError).code).toBe(ExitCode.environment);
+  expect((err as ExitError).message).toContain('neither `docker compose` (v2) nor `docker-compose` (v1) was found');
 });
