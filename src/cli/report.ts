@@ -1,5 +1,5 @@
-import type { Summary } from '../probes/downtime.js';
-import { LAYER_MARK } from '../probes/sample.js';
+import type { Summary } from '../measure/downtime.js';
+import { LAYER_MARK } from '../measure/sample.js';
 import path from 'node:path';
 import { saveReport, type ExperimentReport } from '../run/experiment.js';
 import { projectDirOf } from '../run/context.js';

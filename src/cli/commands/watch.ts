@@ -1,8 +1,8 @@
 import type { RunContext } from '../../run/context.js';
 import { resolveLabOf, targetLab } from '../../run/labs.js';
 import { startProbe } from '../../run/probe.js';
-import { summarize } from '../../probes/downtime.js';
-import { LAYER_MARK, type Sample } from '../../probes/sample.js';
+import { summarize } from '../../measure/downtime.js';
+import { LAYER_MARK, type Sample } from '../../measure/sample.js';
 import type { Output } from '../output.js';
 import { formatSummary } from '../report.js';
 
