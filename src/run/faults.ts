@@ -1,11 +1,19 @@
 import type { FaultMode } from '../lab/model.js';
 import { failure, usageError } from '../errors.js';
-import { baseComponent, injectFault, readFaults, selectTargets, undoFault, writeFaults, type Fault } from '../faults/faults.js';
+import { baseComponent, injectFault, selectTargets, undoFault, type Fault } from '../faults/faults.js';
+import { readFaults, writeFaults } from '../project/project.js';
+import { TIMINGS } from './timings.js';
 import type { RunContext } from './context.js';
+import { silent, type Progress } from './events.js';
+import { lockLab } from './lock.js';
 import { waitForComponents, type LabStatus } from './labs.js';
 
 /** Break a component of a running lab; refuses what is already broken. */
-export async function breakComponent(ctx: RunContext, status: LabStatus, name: string, mode: FaultMode): Promise<Fault> {
+export async function breakComponent(ctx: RunContext, status: LabStatus, name: string, mode: FaultMode, progress: Progress = silent): Promise<Fault> {
+  return lockLab(ctx, status.lab, progress, () => breakLocked(ctx, status, name, mode));
+}
+
+async function breakLocked(ctx: RunContext, status: LabStatus, name: string, mode: FaultMode): Promise<Fault> {
   const containers = status.services.flatMap((s) => s.containers);
   const { component, targets } = selectTargets(name, containers, status.services.map((s) => s.component));
   const faults = readFaults(status.projectDir);
@@ -29,7 +37,11 @@ export interface HealResult {
  * Undo breaks (those named, or all) and bring back containers that are down for any other reason,
  * then wait until the components are ready again.
  */
-export async function heal(ctx: RunContext, status: LabStatus, names: string[] | 'all', options: { timeoutMs?: number } = {}): Promise<HealResult> {
+export async function heal(ctx: RunContext, status: LabStatus, names: string[] | 'all', options: { timeoutMs?: number; progress?: Progress } = {}): Promise<HealResult> {
+  return lockLab(ctx, status.lab, options.progress ?? silent, () => healLocked(ctx, status, names, options.timeoutMs ?? TIMINGS.readyTimeoutMs));
+}
+
+async function healLocked(ctx: RunContext, status: LabStatus, names: string[] | 'all', timeoutMs: number): Promise<HealResult> {
   const start = ctx.clock();
   const faults = readFaults(status.projectDir);
   const components = status.services.map((s) => s.component);
@@ -56,7 +68,7 @@ export async function heal(ctx: RunContext, status: LabStatus, names: string[] |
   if (names !== 'all' && healed.length === 0 && wanted.every((w) => status.services.find((s) => s.component === w)?.ready))
     throw usageError(`${names.join(', ')} ${names.length > 1 ? 'are' : 'is'} not broken; nothing to heal`);
 
-  const { ok, status: last } = await waitForComponents(ctx, status.projectDir, wanted, options.timeoutMs ?? 120_000);
+  const { ok, status: last } = await waitForComponents(ctx, status.project, wanted, timeoutMs);
   if (!ok) {
     const bad = last.services.filter((s) => wanted.includes(s.component) && !s.ready);
     throw failure(`healed, but ${bad.map((s) => `${s.component} (${s.summary})`).join(', ')} did not become ready again; see infra-lab logs ${bad[0]?.component}`);

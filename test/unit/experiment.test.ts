@@ -1,5 +1,5 @@
 import { resolveLab } from '../../src/lab/load.js';
-import { buildReport, dataContinuity, engineOutage } from '../../src/run/experiment.js';
+import { buildReport, dataContinuity, engineOutage } from '../../src/measure/report.js';
 import { nextVersion, refusal } from '../../src/run/deploy.js';
 import { parseScale } from '../../src/run/scale.js';
 import { whichLimit, type LoadResult } from '../../src/run/load.js';

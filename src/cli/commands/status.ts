@@ -9,13 +9,15 @@ export interface StatusOptions {
 /** `infra-lab status [lab]`: per service state, health, restarts, uptime and ports. */
 export async function statusCommand(name: string | undefined, options: StatusOptions, ctx: RunContext, output: Output): Promise<void> {
   await ctx.runtime.ping();
-  const statuses = await labStatuses(ctx, name);
+  const { statuses, damaged } = await labStatuses(ctx, name);
   const now = ctx.clock();
+  // A damaged project does not hide the others; it is named with the way out.
+  for (const d of damaged) output.err(`infra-lab: ${d.error.message}`);
   if (options.json) {
     output.out(JSON.stringify(statuses.map((s) => toJson(s, now)), null, 2));
     return;
   }
-  if (statuses.length === 0) {
+  if (statuses.length === 0 && damaged.length === 0) {
     output.out('No lab has been started yet. Start one with infra-lab up single-server.');
     return;
   }
