@@ -77,18 +77,8 @@ export async function saveProject(dir: string, lab: Lab, labText: string, source
     now: options.now ?? new Date(),
   });
 
-  const staging = stage(dir, files);
-  try {
-    if (!previous) {
-      if (exists) fs.rmdirSync(dir);
-      fs.renameSync(staging, dir);
-    } else {
-      if (edited) fs.copyFileSync(path.join(dir, COMPOSE_FILE), path.join(dir, EDITED_COPY));
-      for (const f of files) commitFile(staging, dir, f);
-    }
-  } finally {
-    fs.rmSync(staging, { recursive: true, force: true });
-  }
+  if (edited) fs.copyFileSync(path.join(dir, COMPOSE_FILE), path.join(dir, EDITED_COPY));
+  writeProjectFiles(dir, files, !!previous);
   const changed = !previous || previous.contentHash !== info.contentHash || previous.flavor !== options.flavor;
   return { info, changed, files: files.map((f) => f.path) };
 }
@@ -96,6 +86,25 @@ export async function saveProject(dir: string, lab: Lab, labText: string, source
 /** Renders the project of an opened project again, from its own lab: only what `changes` says differs. */
 export function saveAgain(project: Project, changes: Omit<SaveOptions, 'flavor'>): Promise<SaveResult> {
   return saveProject(project.dir, project.lab, project.labText, project.info.source, { flavor: project.info.flavor, ...changes });
+}
+
+/**
+ * Writes a rendered project: staged in a folder beside `dir` first, so that an error (a name too
+ * long, a full disk) leaves neither a partial project nor the staging folder. A new project is the
+ * staged folder renamed into place; an existing one gets its files from it (see saveProject).
+ */
+export function writeProjectFiles(dir: string, files: ProjectFile[], existing: boolean): void {
+  const staging = stage(dir, files);
+  try {
+    if (!existing) {
+      if (fs.existsSync(dir)) fs.rmdirSync(dir);
+      fs.renameSync(staging, dir);
+    } else for (const f of files) commitFile(staging, dir, f);
+  } catch (err) {
+    throw failure(`could not write the project ${dir}: ${(err as Error).message}`, err);
+  } finally {
+    fs.rmSync(staging, { recursive: true, force: true });
+  }
 }
 
 /** Has docker-compose.yml changed since infra-lab wrote it? Projects of older versions recorded no hash: not known, not refused. */

@@ -123,7 +123,8 @@ export async function downLab(ctx: RunContext, name: string | undefined, options
     if (!name || !(err instanceof ExitError)) throw err;
     const projectName = projectNameOf(ctx.home, name);
     const label = `${COMPOSE_LABEL.project}=${projectName}`;
-    if ((await ctx.runtime.containers([label])).length === 0 && (await ctx.runtime.volumes([label])).length === 0) throw err;
+    const known = fs.existsSync(projectDirOf(ctx.home, name));
+    if (!known && (await ctx.runtime.containers([label])).length === 0 && (await ctx.runtime.volumes([label])).length === 0) throw err;
     progress({ kind: 'step', text: `${err.message.split('\n')[0]}` });
     progress({ kind: 'step', text: `removing ${name} by its engine labels (compose project ${projectName})` });
     return { lab: name, ...(await lockLab(ctx, name, progress, () => downByLabels(ctx, projectName, options))) };

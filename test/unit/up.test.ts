@@ -9,11 +9,15 @@ import type { Runtime } from '../../src/engine/runtime.js';
 import type { RunContext } from '../../src/run/context.js';
 import { stubRuntime } from '../helpers/stub-runtime.js';
 import { ExitCode, ExitError } from '../../src/errors.js';
+import { projectDirOf } from '../../src/project/project.js';
+import { saveProject } from '../../src/project/save.js';
+import { projectNameOf } from '../../src/run/context.js';
 
 // A runtime with no images and no registry: every pull fails, as offline.
 const offlineRuntime = (): Runtime =>
   stubRuntime({
     ping: async () => undefined,
+    containers: async () => [],
     volumes: async () => [],
     imageLabels: async () => undefined,
     pull: async (ref) => {
@@ -53,4 +57,26 @@ test('missing debian images: exit 3, pointing to images build', async () => {
   const err = await upError('debian');
   expect(err.code).toBe(ExitCode.environment);
   expect(err.message).toContain('build them with infra-lab images build');
+});
+
+test('.env deleted while the database volume exists: exit 3 with the reason, and nothing is written', async () => {
+  const ctx = context();
+  const lab = resolveLab('single-server');
+  const dir = projectDirOf(ctx.home, lab.name);
+  await saveProject(dir, lab, fs.readFileSync(lab.source, 'utf8'), lab.source, { flavor: 'debian', projectName: projectNameOf(ctx.home, lab.name) });
+  fs.rmSync(path.join(dir, '.env'));
+  const before = fs.readdirSync(dir).sort();
+  ctx.runtime = stubRuntime({
+    ping: async () => undefined,
+    containers: async () => [],
+    imageLabels: async () => ({}),
+    volumes: async () => [`${projectNameOf(ctx.home, lab.name)}_db-data`],
+  });
+  const err = await up(ctx, lab, {}, silent).then(
+    () => undefined,
+    (e: ExitError) => e,
+  );
+  expect(err?.code).toBe(ExitCode.environment);
+  expect(err?.message).toMatch(/\.env is gone, and with it the passwords of the database in the volumes .*_db-data; put the file back, or start with an empty database: infra-lab down single-server --volumes/);
+  expect(fs.readdirSync(dir).sort()).toEqual(before);
 });
