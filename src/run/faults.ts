@@ -3,6 +3,7 @@ import { failure, usageError } from '../errors.js';
 import { baseComponent, injectFault, selectTargets, undoFault, type Fault } from '../faults/faults.js';
 import { readFaults, writeFaults } from '../project/project.js';
 import { TIMINGS } from './timings.js';
+import type { ContainerInfo } from '../engine/runtime.js';
 import type { RunContext } from './context.js';
 import { silent, type Progress } from './events.js';
 import { lockLab } from './lock.js';
@@ -10,12 +11,12 @@ import { waitForComponents, type LabStatus } from './labs.js';
 
 /** Break a component of a running lab; refuses what is already broken. */
 export async function breakComponent(ctx: RunContext, status: LabStatus, name: string, mode: FaultMode, progress: Progress = silent): Promise<Fault> {
-  return lockLab(ctx, status.lab, progress, () => breakLocked(ctx, status, name, mode));
+  // The name is checked before anything happens, the lock taken included.
+  const { component, targets } = selectTargets(name, status.services.flatMap((s) => s.containers), status.services.map((s) => s.component));
+  return lockLab(ctx, status.lab, progress, () => breakLocked(ctx, status, component, targets, mode));
 }
 
-async function breakLocked(ctx: RunContext, status: LabStatus, name: string, mode: FaultMode): Promise<Fault> {
-  const containers = status.services.flatMap((s) => s.containers);
-  const { component, targets } = selectTargets(name, containers, status.services.map((s) => s.component));
+async function breakLocked(ctx: RunContext, status: LabStatus, component: string, targets: ContainerInfo[], mode: FaultMode): Promise<Fault> {
   const faults = readFaults(status.projectDir);
   const existing = faults.find((f) => f.component === component || f.component === baseComponent(component) || baseComponent(f.component) === component);
   if (existing)
@@ -38,6 +39,8 @@ export interface HealResult {
  * then wait until the components are ready again.
  */
 export async function heal(ctx: RunContext, status: LabStatus, names: string[] | 'all', options: { timeoutMs?: number; progress?: Progress } = {}): Promise<HealResult> {
+  const components = status.services.map((s) => s.component);
+  for (const n of names === 'all' ? [] : names) selectTargets(n, status.services.flatMap((s) => s.containers), components);
   return lockLab(ctx, status.lab, options.progress ?? silent, () => healLocked(ctx, status, names, options.timeoutMs ?? TIMINGS.readyTimeoutMs));
 }
 
@@ -45,7 +48,6 @@ async function healLocked(ctx: RunContext, status: LabStatus, names: string[] | 
   const start = ctx.clock();
   const faults = readFaults(status.projectDir);
   const components = status.services.map((s) => s.component);
-  for (const n of names === 'all' ? [] : names) selectTargets(n, status.services.flatMap((s) => s.containers), components);
   const chosen = names === 'all' ? faults : faults.filter((f) => names.includes(f.component) || names.includes(baseComponent(f.component)));
   const healed: HealResult['healed'] = [];
   for (const f of chosen) {

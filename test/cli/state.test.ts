@@ -90,3 +90,19 @@ describe('generate -o refuses targets that are not ordinary folders, with exit 2
     expect(r.status).toBe(2);
   });
 });
+
+describe('names are checked before anything happens: one line, exit 2, no progress, no probe started', () => {
+  test.each([
+    ['restart', ['restart', 'nosuch', '--lab', 'single-server'], /no component 'nosuch' in this lab/],
+    ['break', ['break', 'nosuch', '--lab', 'single-server'], /no component 'nosuch' in this lab/],
+    ['heal', ['heal', 'nosuch', '--lab', 'single-server'], /no component 'nosuch' in this lab/],
+    ['scale', ['scale', 'nosuch=2', '--lab', 'single-server'], /the lab single-server has no component 'nosuch'/],
+    ['deploy', ['deploy', '--lab', 'single-server', '--version', 'not a version'], /a version is up to 32 letters/],
+    ['experiment', ['experiment', 'single-server', 'nosuch'], /the lab single-server has no scenario 'nosuch'/],
+  ])('%s', (_, args, message) => {
+    const r = run(args);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(r.code).toBe(2);
+  });
+});
