@@ -1,11 +1,11 @@
 // Bundles the programs that run inside lab containers into one CommonJS file each,
 // for Node 18 and later, so that containers need no npm install:
-// the app server (src/app/server.ts with mysql2) and the probe (src/probe/probe.ts).
+// the app server (src/payloads/app/server.ts with mysql2) and the probe (src/payloads/probe/probe.ts).
 import { build } from 'esbuild';
 
 const bundles = [
-  ['src/app/server.ts', 'dist/app/server.cjs', 'infra-lab application server, bundled with mysql2'],
-  ['src/probe/probe.ts', 'dist/probe/probe.cjs', 'infra-lab probe: follows the path of a user through the lab'],
+  ['src/payloads/app/server.ts', 'dist/payloads/app/server.cjs', 'infra-lab application server, bundled with mysql2'],
+  ['src/payloads/probe/probe.ts', 'dist/payloads/probe/probe.cjs', 'infra-lab probe: follows the path of a user through the lab'],
 ];
 
 for (const [entry, outfile, what] of bundles) await build({

@@ -7,6 +7,6 @@ export const templatesDir = path.join(packageRoot, 'templates');
 export const labsDir = path.join(packageRoot, 'labs');
 export const schemaFile = path.join(packageRoot, 'schema', 'lab.schema.json');
 /** The bundled app server (built by scripts/bundle.mjs). */
-export const appBundle = path.join(packageRoot, 'dist', 'app', 'server.cjs');
+export const appBundle = path.join(packageRoot, 'dist', 'payloads', 'app', 'server.cjs');
 /** The bundled probe that runs in a container on the lab's public network. */
-export const probeBundle = path.join(packageRoot, 'dist', 'probe', 'probe.cjs');
+export const probeBundle = path.join(packageRoot, 'dist', 'payloads', 'probe', 'probe.cjs');

@@ -16,6 +16,7 @@ import { deployCommand, loadCommand, restartCommand, scaleCommand } from './comm
 import { STRATEGIES } from '../run/deploy.js';
 import { FAULT_MODES } from '../lab/model.js';
 import type { RunContext } from '../run/context.js';
+import { TIMINGS } from '../run/timings.js';
 import type { Output } from './output.js';
 
 const flavorOption = () =>
@@ -23,11 +24,15 @@ const flavorOption = () =>
     .choices(FLAVORS as unknown as string[])
     .default('official' satisfies Flavor);
 
+/** For a lab that may run already: no default, so that the flavor it was started with is kept unless another is asked for. */
+const runFlavorOption = () =>
+  new Option('--flavor <flavor>', 'image flavor: official or debian (default: the one the lab was started with, else official)').choices(FLAVORS as unknown as string[]);
+
 /** The probe's pace, the same for watch and experiment. */
 const probeOptions = (c: Command) =>
   c
-    .option('--interval <ms>', 'time between probe requests', positiveInt, 50)
-    .option('--timeout <ms>', 'how long a probe request may take before it counts as failed', positiveInt, 2000);
+    .option('--interval <ms>', 'time between probe requests', positiveInt, TIMINGS.probeIntervalMs)
+    .option('--timeout <ms>', 'how long a probe request may take before it counts as failed', positiveInt, TIMINGS.probeTimeoutMs);
 
 /** Commands that act on a running lab take it with --lab. */
 const labOption = () => new Option('--lab <lab>', 'the lab (may be left out when only one is up)');
@@ -79,9 +84,10 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
 
   command('up')
     .description('start a lab, wait until every service is healthy, and show where to reach it')
-    .argument('<lab>', 'a built-in lab name or the path of a lab file')
-    .addOption(flavorOption())
-    .option('--timeout <seconds>', 'how long to wait for the services to become healthy', positiveInt, 300)
+    .argument('<lab>', 'a lab infra-lab has started, a built-in lab, or the path of a lab file')
+    .addOption(runFlavorOption())
+    .option('--force', 'replace a docker-compose.yml edited by hand (it is kept as docker-compose.yml.edited)')
+    .option('--timeout <seconds>', 'how long to wait for the services to become healthy', positiveInt, TIMINGS.upTimeoutMs / 1000)
     .option('--json', 'print JSON')
     .action(async (ref, opts) => upCommand(ref, { ...opts, verbose: verbose(opts) }, await context(), output));
 
@@ -141,10 +147,10 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
 
   probeOptions(command('experiment'))
     .description("run a scenario of a lab: probe, inject the fault, heal, and compare what was measured with the lab's expectation")
-    .argument('<lab>', 'a built-in lab name or the path of a lab file')
+    .argument('<lab>', 'a lab infra-lab has started, a built-in lab, or the path of a lab file')
     .argument('<scenario>', 'a scenario of the lab (infra-lab show <lab> lists them)')
-    .addOption(flavorOption())
-    .option('--hold <seconds>', 'how long the fault lasts before infra-lab heals it', positiveInt, 5)
+    .addOption(runFlavorOption())
+    .option('--hold <seconds>', 'how long the fault lasts before infra-lab heals it', positiveInt, TIMINGS.holdMs / 1000)
     .option('--json', 'print JSON')
     .action(async (ref, scenario, opts) => experimentCommand(ref, scenario, { ...opts, verbose: verbose(opts) }, await context(), output));
 
@@ -160,6 +166,7 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .addOption(labOption())
     .addOption(new Option('--strategy <strategy>', 'how').choices(STRATEGIES as unknown as string[]).default('recreate'))
     .option('--version <version>', 'the version to ship (default: one more than the current)')
+    .option('--force', 'deploy even the version that already runs (its servers are replaced all the same)')
     .option('--json', 'print JSON')
     .action(async (opts) => deployCommand({ ...opts, verbose: verbose(opts) }, await context(), output));
 
@@ -178,7 +185,7 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .argument('<component=N>', 'the component and its new number of replicas')
     .addOption(labOption())
     .option('--json', 'print JSON')
-    .action(async (arg, opts) => scaleCommand(arg, opts, await context(), output));
+    .action(async (arg, opts) => scaleCommand(arg, { ...opts, verbose: verbose(opts) }, await context(), output));
 
   const images = program.command('images').description('the images the labs run on');
   const imagesCommand = (name: string) => images.command(name).option('--verbose', 'show details and stack traces');

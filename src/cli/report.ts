@@ -1,8 +1,8 @@
-import type { Summary } from '../probes/downtime.js';
-import { LAYER_MARK } from '../probes/sample.js';
+import type { Summary } from '../measure/downtime.js';
+import { LAYER_MARK } from '../measure/sample.js';
 import path from 'node:path';
-import { saveReport, type ExperimentReport } from '../run/experiment.js';
-import { projectDirOf } from '../run/context.js';
+import type { ExperimentReport } from '../measure/report.js';
+import { projectDirOf, saveReport } from '../project/project.js';
 import { seconds, type Output } from './output.js';
 
 const ms = (x: number | undefined) => (x === undefined ? 'n/a' : x < 1000 ? `${Math.round(x)} ms` : seconds(x));
@@ -99,7 +99,7 @@ ${r.events.filter((e) => !e.action.startsWith('exec_')).map((e) => `| ${e.ms} | 
 
 /** Saves a report in the lab's folder (JSON and Markdown) and prints it, or prints it as JSON. */
 export function presentReport(home: string, report: ExperimentReport, json: boolean, output: Output): void {
-  const files = saveReport(projectDirOf(home, report.lab), report, reportMarkdown(report));
+  const files = saveReport(projectDirOf(home, report.lab), report.scenario, report.startedAt, report, reportMarkdown(report));
   if (json) {
     output.out(JSON.stringify({ ...report, files }, null, 2));
     return;

@@ -16,6 +16,8 @@ export interface UpOptions {
   signal?: AbortSignal;
   services?: string[];
   noDeps?: boolean;
+  /** Replace the containers even when their configuration did not change (a redeploy of the same version). */
+  forceRecreate?: boolean;
 }
 
 type Runner = (file: string, args: string[], options: { cwd?: string; cancelSignal?: AbortSignal; stdio?: 'inherit' }) => ResultPromise;
@@ -51,7 +53,7 @@ export class ComposeCli implements Compose {
 
   async up(dir: string, options: UpOptions = {}): Promise<void> {
     // --remove-orphans: a component removed from the lab file goes away as well.
-    await this.exec(dir, ['up', '-d', '--remove-orphans', ...(options.noDeps ? ['--no-deps'] : []), ...(options.services ?? [])], options.signal);
+    await this.exec(dir, ['up', '-d', '--remove-orphans', ...(options.noDeps ? ['--no-deps'] : []), ...(options.forceRecreate ? ['--force-recreate'] : []), ...(options.services ?? [])], options.signal);
   }
 
   async down(dir: string, options: { volumes: boolean }): Promise<void> {

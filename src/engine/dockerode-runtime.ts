@@ -243,6 +243,14 @@ export class DockerodeRuntime implements Runtime {
   async remove(id: string): Promise<void> {
     await this.docker.getContainer(id).remove({ force: true, v: true });
   }
+
+  async removeNetwork(name: string): Promise<void> {
+    await this.docker.getNetwork(name).remove();
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    await this.docker.getVolume(name).remove();
+  }
 }
 
 function splitTag(ref: string): [string, string] {

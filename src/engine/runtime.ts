@@ -70,6 +70,8 @@ export interface Runtime {
   /** Creates and starts a helper container; its output lines go to onLine until it stops. */
   runContainer(spec: ContainerSpec, onLine: (line: string, stream: 'stdout' | 'stderr') => void): Promise<RunningContainer>;
   remove(id: string): Promise<void>;
+  removeNetwork(name: string): Promise<void>;
+  removeVolume(name: string): Promise<void>;
   /**
    * Starts a copy of a container (same image, command, mounts, healthcheck, networks) with some
    * environment and labels changed, at addresses the networks choose; resolves with its id and its address on each network.

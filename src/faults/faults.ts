@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { FaultMode } from '../lab/model.js';
 import type { ContainerInfo, NetworkAttachment, Runtime } from '../engine/runtime.js';
 import { failure, usageError } from '../errors.js';
@@ -11,19 +9,6 @@ export interface Fault {
   /** ms since 1970 */
   at: number;
   containers: { id: string; name: string; attachments?: NetworkAttachment[] }[];
-}
-
-const FILE = 'faults.json';
-
-export function readFaults(projectDir: string): Fault[] {
-  const file = path.join(projectDir, FILE);
-  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Fault[]) : [];
-}
-
-export function writeFaults(projectDir: string, faults: Fault[]): void {
-  const file = path.join(projectDir, FILE);
-  if (faults.length === 0) fs.rmSync(file, { force: true });
-  else fs.writeFileSync(file, `${JSON.stringify(faults, null, 2)}\n`);
 }
 
 /**

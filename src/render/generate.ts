@@ -1,111 +1,94 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Lab } from '../lab/model.js';
-import { usageError } from '../errors.js';
-import { appBundle, probeBundle } from '../paths.js';
 import { VERSION } from '../version.js';
-import { blockFor } from './addresses.js';
 import type { Flavor } from './flavors.js';
 import { renderProject, stableContent, type ProjectFile, type RenderInput } from './project.js';
-import { formatEnvFile, parseEnvFile, projectEnv } from './secrets.js';
+import { formatEnvFile, projectEnv } from './secrets.js';
 import { generateCertificate } from './tls.js';
 
 /** What infra-lab records about a project it generated (infra-lab.json in the project folder). */
 export interface ProjectInfo {
   lab: string;
   title: string;
+  /** The lab file the project was generated from, as the user gave it (never the project's own copy). */
   source: string;
   flavor: Flavor;
   projectName: string;
   block: string;
   /** Hash of everything rendered except secrets and the zone serial: tells whether the lab changed. */
   contentHash: string;
+  /** Hash of docker-compose.yml as infra-lab wrote it: tells whether someone edited it since. */
+  composeHash?: string;
   generatedBy: string;
   /** Replica counts set with `infra-lab scale`, which later renderings keep. */
   replicas?: Record<string, number>;
 }
 
 export const INFO_FILE = 'infra-lab.json';
+export const COMPOSE_FILE = 'docker-compose.yml';
+export const ENV_FILE = '.env';
 /** The probe that infra-lab runs beside the lab (watch, experiment). */
 export const PROBE_FILE = 'probe/probe.cjs';
 /** The project keeps a copy of its lab file, so that it stands on its own. */
 export const LAB_COPY = 'lab.yaml';
+const LAB_COPY_HEADER = '# The lab file this project was generated from';
 
-export interface GenerateOptions {
-  outDir: string;
+/** The copy of a lab file the project keeps: one header naming the original, then the text unchanged. */
+export const labCopy = (source: string, text: string) => `${LAB_COPY_HEADER} (${source}), copied by infra-lab.\n${text}`;
+/** The lab file's own text from a copy (older versions of infra-lab stacked several headers: all go). */
+export const labTextOfCopy = (copy: string) => copy.replace(new RegExp(`^(?:${LAB_COPY_HEADER}[^\\n]*\\n)+`), '');
+
+/** Everything a rendering needs, read by the caller: rendering reads no project file and writes none. */
+export interface RenderLabInput {
+  lab: Lab;
+  /** The lab file's text and where it came from, kept in the project as lab.yaml. */
+  labText: string;
+  source: string;
   flavor: Flavor;
-  projectName?: string;
-  /** Network block; by default the one the project already has, else one derived from its name. */
-  block?: string;
-  /** Replica counts that differ from the lab file; by default those the project already has. */
+  projectName: string;
+  block: string;
+  /** The project's .env as it is (empty for a new project): its secrets and versions are kept. */
+  existingEnv: Record<string, string>;
+  /** The project already has the lab's certificate: it is kept, not made again. */
+  hasCertificate: boolean;
+  /** Replica counts that differ from the lab file. */
   replicas?: Record<string, number>;
   /** New code versions of app components (others keep theirs). */
   versions?: Record<string, string>;
   /** Transient routing of the web servers during a deploy (see RenderInput.routing). */
   routing?: RenderInput['routing'];
-  now?: Date;
+  /** The bundled programs shipped into containers. */
+  appServer: string;
+  probe: string;
+  now: Date;
 }
-
-export const defaultProjectName = (lab: Lab) => `infra-lab-${lab.name}`;
 
 /** The lab with the replica counts `infra-lab scale` set. */
 export const withReplicas = (lab: Lab, replicas: Record<string, number> | undefined): Lab =>
   replicas ? { ...lab, components: lab.components.map((c) => (replicas[c.name] ? { ...c, replicas: replicas[c.name] } : c)) } : lab;
 
-/** The lab's certificate (where its load balancer terminates TLS), for clients to trust. */
-export function readLabCa(projectDir: string, domain: string): string | undefined {
-  const file = path.join(projectDir, 'tls', `${domain}.crt`);
-  return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
-}
-
-export function readProjectInfo(dir: string): ProjectInfo | undefined {
-  const file = path.join(dir, INFO_FILE);
-  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as ProjectInfo) : undefined;
-}
-
-/**
- * Render a lab into a standalone compose project folder. An existing project of
- * infra-lab's is updated in place, keeping its secrets and certificate; any other
- * non-empty folder is refused, so nothing a user stored is overwritten.
- * Everything is rendered in memory before the first file is written.
- */
-export async function generateProject(lab: Lab, options: GenerateOptions): Promise<{ info: ProjectInfo; changed: boolean; files: string[] }> {
-  const dir = options.outDir;
-  const previous = fs.existsSync(dir) ? readProjectInfo(dir) : undefined;
-  if (fs.existsSync(dir) && !previous) {
-    if (!fs.statSync(dir).isDirectory()) throw usageError(`${dir} exists and is not a folder; choose another with -o`);
-    if (fs.readdirSync(dir).length > 0)
-      throw usageError(`${dir} is not empty and was not made by infra-lab; choose an empty or new folder with -o`);
-  }
-  for (const bundle of [appBundle, probeBundle]) if (!fs.existsSync(bundle)) throw usageError(`${bundle} is missing; run npm run build`);
-  const projectName = options.projectName ?? previous?.projectName ?? defaultProjectName(lab);
-  const block = options.block ?? previous?.block ?? blockFor(projectName);
-  const envFile = path.join(dir, '.env');
-  const existingEnv = fs.existsSync(envFile) ? parseEnvFile(fs.readFileSync(envFile, 'utf8')) : {};
+/** Renders a lab into the files of a standalone compose project, in memory: files in, files out. */
+export async function renderLabProject(input: RenderLabInput): Promise<{ files: ProjectFile[]; info: ProjectInfo }> {
+  const { lab } = input;
   const apps = lab.components.filter((c) => c.role === 'app').map((c) => c.name);
-  const env = projectEnv(projectName, apps, existingEnv, options.versions);
-
-  const replicas = options.replicas ?? previous?.replicas;
-  const scaled = withReplicas(lab, replicas);
+  const env = projectEnv(input.projectName, apps, input.existingEnv, input.versions);
   const files: ProjectFile[] = renderProject({
-    lab: scaled,
-    flavor: options.flavor,
-    projectName,
-    block,
+    lab: withReplicas(lab, input.replicas),
+    flavor: input.flavor,
+    projectName: input.projectName,
+    block: input.block,
     env,
-    appServer: fs.readFileSync(appBundle, 'utf8'),
-    routing: options.routing,
-    now: options.now ?? new Date(),
+    appServer: input.appServer,
+    routing: input.routing,
+    now: input.now,
     version: VERSION,
   });
-  files.push({ path: PROBE_FILE, content: fs.readFileSync(probeBundle, 'utf8') });
-  files.push({ path: LAB_COPY, content: `# The lab file this project was generated from (${lab.source}), copied by infra-lab.\n${fs.readFileSync(lab.source, 'utf8')}` });
+  files.push({ path: PROBE_FILE, content: input.probe });
+  files.push({ path: LAB_COPY, content: labCopy(input.source, input.labText) });
   const contentHash = hashFiles(files);
-  files.push({ path: '.env', content: formatEnvFile(env), mode: 0o600 });
+  files.push({ path: ENV_FILE, content: formatEnvFile(env), mode: 0o600 });
 
-  const tlsDir = path.join(dir, 'tls');
-  if (lab.components.some((c) => c.tls) && !fs.existsSync(path.join(tlsDir, `${lab.domain}.pem`))) {
+  if (lab.components.some((c) => c.tls) && !input.hasCertificate) {
     const tls = await generateCertificate(lab.domain);
     files.push({ path: `tls/${lab.domain}.crt`, content: tls.cert });
     files.push({ path: `tls/${lab.domain}.key`, content: tls.key, mode: 0o600 });
@@ -115,25 +98,20 @@ export async function generateProject(lab: Lab, options: GenerateOptions): Promi
   const info: ProjectInfo = {
     lab: lab.name,
     title: lab.title,
-    source: path.resolve(lab.source),
-    flavor: options.flavor,
-    projectName,
-    block,
+    source: input.source,
+    flavor: input.flavor,
+    projectName: input.projectName,
+    block: input.block,
     contentHash,
+    composeHash: hashText(files.find((f) => f.path === COMPOSE_FILE)!.content),
     generatedBy: `infra-lab ${VERSION}`,
-    ...(replicas && Object.keys(replicas).length ? { replicas } : {}),
+    ...(input.replicas && Object.keys(input.replicas).length ? { replicas: input.replicas } : {}),
   };
   files.push({ path: INFO_FILE, content: `${JSON.stringify(info, null, 2)}\n` });
-
-  for (const f of files) {
-    const target = path.join(dir, f.path);
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    fs.writeFileSync(target, f.content, { mode: f.mode ?? 0o644 });
-    fs.chmodSync(target, f.mode ?? 0o644);
-  }
-  const changed = !previous || previous.contentHash !== contentHash || previous.flavor !== options.flavor;
-  return { info, changed, files: files.map((f) => f.path) };
+  return { files, info };
 }
+
+export const hashText = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 16);
 
 /** The zone serial changes at every rendering; leave it out so that an unchanged lab hashes the same. */
 function hashFiles(files: ProjectFile[]): string {

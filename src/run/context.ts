@@ -1,11 +1,9 @@
 import os from 'node:os';
 import path from 'node:path';
-import fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import { findEndpoint } from '../engine/endpoint.js';
 import type { Runtime } from '../engine/runtime.js';
 import type { Compose } from '../engine/compose.js';
-import { readProjectInfo, type ProjectInfo } from '../render/generate.js';
 
 /** Everything the run/ functions need from outside, passed in so that tests can replace it. */
 export interface RunContext {
@@ -18,7 +16,6 @@ export interface RunContext {
 }
 
 export const labsHome = () => process.env.INFRA_LAB_HOME ?? path.join(os.homedir(), '.infra-lab');
-export const projectDirOf = (home: string, lab: string) => path.join(home, 'labs', lab);
 
 /**
  * The compose project name of a lab: infra-lab-<lab> in the default home, and with a short hash of
@@ -42,14 +39,4 @@ export async function realContext(): Promise<RunContext> {
     clock: Date.now,
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
   };
-}
-
-/** Projects infra-lab has generated under its home, by lab name. */
-export function knownProjects(home: string): { dir: string; info: ProjectInfo }[] {
-  const root = path.join(home, 'labs');
-  if (!fs.existsSync(root)) return [];
-  return fs
-    .readdirSync(root)
-    .map((name) => ({ dir: path.join(root, name), info: readProjectInfo(path.join(root, name)) }))
-    .filter((p): p is { dir: string; info: ProjectInfo } => !!p.info);
 }

@@ -1,25 +1,24 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Lab } from '../lab/model.js';
 import { component, componentsWithRole } from '../lab/model.js';
 import { failure, usageError } from '../errors.js';
-import { generateProject, readProjectInfo } from '../render/generate.js';
+import { readEnv, type Project } from '../project/project.js';
+import { saveAgain } from '../project/save.js';
 import { LABEL } from '../render/project.js';
-import { parseEnvFile, versionVariable } from '../render/secrets.js';
-import type { Flavor } from '../render/flavors.js';
+import { versionVariable } from '../render/secrets.js';
 import { COMPOSE_LABEL } from '../engine/runtime.js';
 import type { RunContext } from './context.js';
 import type { Progress } from './events.js';
 import { waitForComponents, type LabStatus } from './labs.js';
 import { waitUntil } from './wait.js';
+import { TIMINGS } from './timings.js';
 
 export const STRATEGIES = ['recreate', 'rolling', 'blue-green'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
 /** The version each app component runs now, from the project's .env. */
-export function currentVersions(lab: Lab, projectDir: string): Record<string, string> {
-  const env = parseEnvFile(fs.readFileSync(path.join(projectDir, '.env'), 'utf8'));
-  return Object.fromEntries(componentsWithRole(lab, 'app').map((c) => [c.name, env[versionVariable(c.name)] ?? '1']));
+export function currentVersions(project: Project): Record<string, string> {
+  const env = readEnv(project.dir);
+  return Object.fromEntries(componentsWithRole(project.lab, 'app').map((c) => [c.name, env[versionVariable(c.name)] ?? '1']));
 }
 
 /** The next version: one more than the highest running, when versions are numbers. */
@@ -55,17 +54,15 @@ interface DeployStep {
 export async function deploy(ctx: RunContext, lab: Lab, status: LabStatus, strategy: Strategy, version: string, progress: Progress): Promise<void> {
   const why = refusal(lab, strategy);
   if (why) throw usageError(why);
-  const info = readProjectInfo(status.projectDir)!;
-  const flavor = info.flavor as Flavor;
   const apps = componentsWithRole(lab, 'app').map((c) => c.name);
   const step: DeployStep = (text) => progress({ kind: 'step', text });
-  const render = (versions: Record<string, string>, routing?: { drained?: string[]; addresses?: Record<string, string> }) =>
-    generateProject(lab, { outDir: status.projectDir, flavor, versions, routing });
+  // The project is rendered again from its own lab: only versions and routing change.
+  const render = (versions: Record<string, string>, routing?: { drained?: string[]; addresses?: Record<string, string> }) => saveAgain(status.project, { versions, routing });
 
   if (strategy === 'recreate') {
     step(`recreate ${apps.join(', ')} with version ${version}`);
     await render(Object.fromEntries(apps.map((a) => [a, version])));
-    await ctx.compose.up(status.projectDir, { services: apps, noDeps: true });
+    await ctx.compose.up(status.projectDir, { services: apps, noDeps: true, forceRecreate: true });
     await waitReady(ctx, status, apps);
     return;
   }
@@ -79,7 +76,7 @@ export async function deploy(ctx: RunContext, lab: Lab, status: LabStatus, strat
       step(`replace ${app} with version ${version}`);
       done[app] = version;
       await render(done, { drained: [app] });
-      await ctx.compose.up(status.projectDir, { services: [app], noDeps: true });
+      await ctx.compose.up(status.projectDir, { services: [app], noDeps: true, forceRecreate: true });
       await waitReady(ctx, status, [app]);
       step(`put ${app} back`);
       await render(done);
@@ -97,7 +94,7 @@ export async function deploy(ctx: RunContext, lab: Lab, status: LabStatus, strat
     step(`replace the old ${apps.join(', ')} in place with version ${version}, unused meanwhile`);
     const versions = Object.fromEntries(apps.map((a) => [a, version]));
     await render(versions, { addresses: Object.fromEntries(Object.entries(greens).map(([app, g]) => [app, g.address])) });
-    await ctx.compose.up(status.projectDir, { services: apps, noDeps: true });
+    await ctx.compose.up(status.projectDir, { services: apps, noDeps: true, forceRecreate: true });
     await waitReady(ctx, status, apps);
     step('switch nginx back to the replaced servers at their own addresses');
     await render(versions);
@@ -121,8 +118,8 @@ async function reloadWebs(ctx: RunContext, lab: Lab, status: LabStatus): Promise
   await ctx.sleep(300);
 }
 
-async function waitReady(ctx: RunContext, status: LabStatus, components: string[], timeoutMs = 120_000): Promise<void> {
-  const { ok } = await waitForComponents(ctx, status.projectDir, components, timeoutMs);
+async function waitReady(ctx: RunContext, status: LabStatus, components: string[], timeoutMs = TIMINGS.readyTimeoutMs): Promise<void> {
+  const { ok } = await waitForComponents(ctx, status.project, components, timeoutMs);
   if (!ok) throw failure(`${components.join(', ')} did not become ready with the new version within ${timeoutMs / 1000} s`);
 }
 

@@ -1,13 +1,22 @@
 import type { FaultMode } from '../lab/model.js';
 import { failure, usageError } from '../errors.js';
-import { baseComponent, injectFault, readFaults, selectTargets, undoFault, writeFaults, type Fault } from '../faults/faults.js';
+import { baseComponent, injectFault, selectTargets, undoFault, type Fault } from '../faults/faults.js';
+import { readFaults, writeFaults } from '../project/project.js';
+import { TIMINGS } from './timings.js';
+import type { ContainerInfo } from '../engine/runtime.js';
 import type { RunContext } from './context.js';
+import { silent, type Progress } from './events.js';
+import { lockLab } from './lock.js';
 import { waitForComponents, type LabStatus } from './labs.js';
 
 /** Break a component of a running lab; refuses what is already broken. */
-export async function breakComponent(ctx: RunContext, status: LabStatus, name: string, mode: FaultMode): Promise<Fault> {
-  const containers = status.services.flatMap((s) => s.containers);
-  const { component, targets } = selectTargets(name, containers, status.services.map((s) => s.component));
+export async function breakComponent(ctx: RunContext, status: LabStatus, name: string, mode: FaultMode, progress: Progress = silent): Promise<Fault> {
+  // The name is checked before anything happens, the lock taken included.
+  const { component, targets } = selectTargets(name, status.services.flatMap((s) => s.containers), status.services.map((s) => s.component));
+  return lockLab(ctx, status.lab, progress, () => breakLocked(ctx, status, component, targets, mode));
+}
+
+async function breakLocked(ctx: RunContext, status: LabStatus, component: string, targets: ContainerInfo[], mode: FaultMode): Promise<Fault> {
   const faults = readFaults(status.projectDir);
   const existing = faults.find((f) => f.component === component || f.component === baseComponent(component) || baseComponent(f.component) === component);
   if (existing)
@@ -29,11 +38,16 @@ export interface HealResult {
  * Undo breaks (those named, or all) and bring back containers that are down for any other reason,
  * then wait until the components are ready again.
  */
-export async function heal(ctx: RunContext, status: LabStatus, names: string[] | 'all', options: { timeoutMs?: number } = {}): Promise<HealResult> {
+export async function heal(ctx: RunContext, status: LabStatus, names: string[] | 'all', options: { timeoutMs?: number; progress?: Progress } = {}): Promise<HealResult> {
+  const components = status.services.map((s) => s.component);
+  for (const n of names === 'all' ? [] : names) selectTargets(n, status.services.flatMap((s) => s.containers), components);
+  return lockLab(ctx, status.lab, options.progress ?? silent, () => healLocked(ctx, status, names, options.timeoutMs ?? TIMINGS.readyTimeoutMs));
+}
+
+async function healLocked(ctx: RunContext, status: LabStatus, names: string[] | 'all', timeoutMs: number): Promise<HealResult> {
   const start = ctx.clock();
   const faults = readFaults(status.projectDir);
   const components = status.services.map((s) => s.component);
-  for (const n of names === 'all' ? [] : names) selectTargets(n, status.services.flatMap((s) => s.containers), components);
   const chosen = names === 'all' ? faults : faults.filter((f) => names.includes(f.component) || names.includes(baseComponent(f.component)));
   const healed: HealResult['healed'] = [];
   for (const f of chosen) {
@@ -56,7 +70,7 @@ export async function heal(ctx: RunContext, status: LabStatus, names: string[] |
   if (names !== 'all' && healed.length === 0 && wanted.every((w) => status.services.find((s) => s.component === w)?.ready))
     throw usageError(`${names.join(', ')} ${names.length > 1 ? 'are' : 'is'} not broken; nothing to heal`);
 
-  const { ok, status: last } = await waitForComponents(ctx, status.projectDir, wanted, options.timeoutMs ?? 120_000);
+  const { ok, status: last } = await waitForComponents(ctx, status.project, wanted, timeoutMs);
   if (!ok) {
     const bad = last.services.filter((s) => wanted.includes(s.component) && !s.ready);
     throw failure(`healed, but ${bad.map((s) => `${s.component} (${s.summary})`).join(', ')} did not become ready again; see infra-lab logs ${bad[0]?.component}`);

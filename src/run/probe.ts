@@ -6,7 +6,7 @@ import { failure } from '../errors.js';
 import { imageFor, type Flavor } from '../render/flavors.js';
 import { PROBE_FILE } from '../render/generate.js';
 import { LABEL } from '../render/project.js';
-import { parseSample, type Sample } from '../probes/sample.js';
+import { parseSample, type Sample } from '../measure/sample.js';
 import type { RunContext } from './context.js';
 import type { LabStatus } from './labs.js';
 

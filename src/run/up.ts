@@ -1,12 +1,18 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Lab } from '../lab/model.js';
 import { ExitCode, ExitError, environmentError, failure } from '../errors.js';
 import { addressLab, blockFor, overlaps } from '../render/addresses.js';
 import { imageFor, type Flavor } from '../render/flavors.js';
-import { generateProject, readLabCa, readProjectInfo, withReplicas } from '../render/generate.js';
-import { lookupWww, type WwwAnswer } from '../probes/dns.js';
-import { httpGet } from '../probes/http.js';
-import { projectDirOf, projectNameOf, type RunContext } from './context.js';
+import { labTextOfCopy, withReplicas } from '../render/generate.js';
+import { hasEnv, projectDirOf, readInfo, readLabCa } from '../project/project.js';
+import { saveProject } from '../project/save.js';
+import { lookupWww, type WwwAnswer } from '../measure/dns.js';
+import { httpGet } from '../measure/http.js';
+import { projectNameOf, type RunContext } from './context.js';
+import { flavorFor } from './labs.js';
+import { lockLab } from './lock.js';
+import { TIMINGS } from './timings.js';
 import { COMPOSE_LABEL } from '../engine/runtime.js';
 import type { Progress } from './events.js';
 import { endpointsOf, projectContainers, serviceStates, type Endpoints, type ServiceState } from './state.js';
@@ -14,7 +20,12 @@ import { waitUntil } from './wait.js';
 import { buildDebianImages } from './images.js';
 
 export interface UpOptions {
-  flavor: Flavor;
+  /** The flavor asked for; by default the one the lab last ran with (see flavorFor). */
+  flavor?: Flavor;
+  /** The lab file's text, when it is not read from lab.source (a lab whose file is gone, from its project's copy). */
+  labText?: string;
+  /** Replace a docker-compose.yml edited by hand (kept beside as docker-compose.yml.edited). */
+  force?: boolean;
   timeoutMs?: number;
   signal?: AbortSignal;
 }
@@ -23,6 +34,7 @@ export interface UpResult {
   lab: string;
   projectDir: string;
   projectName: string;
+  flavor: Flavor;
   /** up: started or changed; unchanged: it was already up as the lab file says. */
   outcome: 'started' | 'updated' | 'unchanged';
   services: ServiceState[];
@@ -34,25 +46,32 @@ export interface UpResult {
 
 /** Generate the lab's project, start it, wait until every service is ready, then check DNS and the page. */
 export async function up(ctx: RunContext, labFile: Lab, options: UpOptions, progress: Progress): Promise<UpResult> {
-  const start = ctx.clock();
   await ctx.runtime.ping();
+  return lockLab(ctx, labFile.name, progress, () => upLocked(ctx, labFile, options, progress));
+}
+
+async function upLocked(ctx: RunContext, labFile: Lab, options: UpOptions, progress: Progress): Promise<UpResult> {
+  const start = ctx.clock();
   const projectDir = projectDirOf(ctx.home, labFile.name);
-  const previous = readProjectInfo(projectDir);
+  const previous = readInfo(projectDir);
   // Replica counts set with `infra-lab scale` stay until scaled again.
   const lab = withReplicas(labFile, previous?.replicas);
   const projectName = previous?.projectName ?? projectNameOf(ctx.home, lab.name);
-  if (previous && previous.source !== path.resolve(lab.source))
-    progress({ kind: 'detail', text: `the lab ${lab.name} was last started from ${previous.source}; now from ${path.resolve(lab.source)}` });
-
-  await checkImages(ctx, lab, options.flavor, progress);
-  if (!previous) await checkNoOrphanVolumes(ctx, projectName);
-  const block = previous?.block ?? (await freeBlock(ctx, lab, projectName));
-  const generated = await generateProject(lab, { outDir: projectDir, flavor: options.flavor, projectName, block });
+  const source = path.resolve(lab.source);
+  if (previous && previous.source !== source) progress({ kind: 'detail', text: `the lab ${lab.name} was last started from ${previous.source}; now from ${source}` });
   const before = serviceStates(lab, await projectContainers(ctx.runtime, projectName));
+  const running = before.some((s) => s.containers.length > 0);
+  const flavor = flavorFor(previous && { lab: lab.name, flavor: previous.flavor, state: running ? 'up' : 'down' }, options.flavor);
+
+  await checkImages(ctx, lab, flavor, progress);
+  if (!previous || !hasEnv(projectDir)) await checkNoOrphanVolumes(ctx, projectName, projectDir, !!previous);
+  const block = previous?.block ?? (await freeBlock(ctx, lab, projectName));
+  const labText = options.labText ?? labTextOfCopy(fs.readFileSync(lab.source, 'utf8'));
+  const generated = await saveProject(projectDir, labFile, labText, source, { flavor, projectName, block, replaceEdited: options.force });
   const alreadyUp = before.every((s) => s.ready);
   if (alreadyUp && !generated.changed) {
     const containers = await projectContainers(ctx.runtime, projectName);
-    return { lab: lab.name, projectDir, projectName, outcome: 'unchanged', services: before, endpoints: endpointsOf(lab, containers), ms: ctx.clock() - start };
+    return { lab: lab.name, projectDir, projectName, flavor, outcome: 'unchanged', services: before, endpoints: endpointsOf(lab, containers), ms: ctx.clock() - start };
   }
 
   progress({ kind: 'step', text: `starting ${lab.name} with ${await ctx.compose.describe()} in ${projectDir}` });
@@ -63,7 +82,7 @@ export async function up(ctx: RunContext, labFile: Lab, options: UpOptions, prog
     const endpoints = endpointsOf(lab, containers);
     const dns = endpoints.dns ? await checkDns(ctx, endpoints.dns, lab.domain, options.signal) : undefined;
     const page = await checkPage(ctx, lab, endpoints, projectDir, options.signal);
-    return { lab: lab.name, projectDir, projectName, outcome: previous && alreadyUp ? 'updated' : 'started', services, endpoints, dns, page, ms: ctx.clock() - start };
+    return { lab: lab.name, projectDir, projectName, flavor, outcome: previous && alreadyUp ? 'updated' : 'started', services, endpoints, dns, page, ms: ctx.clock() - start };
   } catch (err) {
     if (options.signal?.aborted) {
       progress({ kind: 'step', text: 'interrupted: removing the half-started lab (the database volume is kept)' });
@@ -92,7 +111,7 @@ async function waitReady(ctx: RunContext, lab: Lab, projectName: string, options
       if (crashing) return { failed: crashing };
       return last.every((s) => s.ready) ? { failed: undefined } : undefined;
     },
-    { timeoutMs: options.timeoutMs ?? 300_000, intervalMs: 100, clock: ctx.clock, sleep: ctx.sleep, signal: options.signal },
+    { timeoutMs: options.timeoutMs ?? TIMINGS.upTimeoutMs, intervalMs: 100, clock: ctx.clock, sleep: ctx.sleep, signal: options.signal },
   );
   const bad = done?.failed ?? (done ? undefined : last.find((s) => !s.ready));
   if (bad) {
@@ -127,9 +146,16 @@ async function checkImages(ctx: RunContext, lab: Lab, flavor: Flavor, progress: 
     throw environmentError(`${unpullable.join(', ')}: not here and cannot be pulled (offline, or no registry reachable); run infra-lab images build and use --flavor debian`);
 }
 
-/** Volumes of an earlier project of the same name hold data whose passwords went with its folder. */
-async function checkNoOrphanVolumes(ctx: RunContext, projectName: string): Promise<void> {
+/**
+ * Volumes of an earlier project of the same name hold data whose passwords went with its folder
+ * (or with its .env): new passwords would leave the database refusing the app.
+ */
+async function checkNoOrphanVolumes(ctx: RunContext, projectName: string, projectDir: string, envOnly: boolean): Promise<void> {
   const volumes = await ctx.runtime.volumes([`${COMPOSE_LABEL.project}=${projectName}`]);
+  if (volumes.length && envOnly)
+    throw environmentError(
+      `${path.join(projectDir, '.env')} is gone, and with it the passwords of the database in the volumes ${volumes.join(', ')}; put the file back, or start with an empty database: infra-lab down ${path.basename(projectDir)} --volumes, then up`,
+    );
   if (volumes.length)
     throw environmentError(
       `Docker still has the volumes ${volumes.join(', ')} of an earlier ${projectName} project whose folder (and database passwords) is gone; delete them with docker volume rm ${volumes.join(' ')}, or set INFRA_LAB_HOME to where that project lives`,

@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { httpGet } from '../../src/probes/http.js';
+import { httpGet } from '../../src/measure/http.js';
 import { getMany, useLiveLab, type StatusJson } from '../helpers/live.js';
 
 jest.setTimeout(600_000);

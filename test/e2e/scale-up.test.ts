@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
-import { httpGet } from '../../src/probes/http.js';
-import { lookupWww } from '../../src/probes/dns.js';
+import { httpGet } from '../../src/measure/http.js';
+import { lookupWww } from '../../src/measure/dns.js';
 import { LiveLab, useLiveLab, type StatusJson } from '../helpers/live.js';
 
 jest.setTimeout(600_000);

@@ -1,7 +1,7 @@
 import { jest } from '@jest/globals';
 import fs from 'node:fs';
 import path from 'node:path';
-import { httpGet } from '../../src/probes/http.js';
+import { httpGet } from '../../src/measure/http.js';
 import { useLiveLab, type StatusJson } from '../helpers/live.js';
 
 jest.setTimeout(600_000);

@@ -5,8 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Resolver } from 'node:dns/promises';
 import { repoRoot } from '../helpers/cli.js';
-import { lookupWww } from '../../src/probes/dns.js';
-import { httpGet } from '../../src/probes/http.js';
+import { lookupWww } from '../../src/measure/dns.js';
+import { httpGet } from '../../src/measure/http.js';
 import { docker, useLiveLab, type StatusJson } from '../helpers/live.js';
 
 jest.setTimeout(600_000);

@@ -109,7 +109,7 @@ export interface StatusJson {
 
 /** Sends `count` GET requests and returns the parsed JSON bodies and headers. */
 export async function getMany(url: string, count: number, host = 'www.foobar.com') {
-  const { httpGet } = await import('../../src/probes/http.js');
+  const { httpGet } = await import('../../src/measure/http.js');
   const answers = [];
   for (let i = 0; i < count; i++) answers.push(await httpGet(url, { host }));
   return answers;

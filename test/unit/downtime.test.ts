@@ -1,5 +1,5 @@
-import { outages, summarize, timeline, timeToDetect, timeToRecover } from '../../src/probes/downtime.js';
-import type { Sample } from '../../src/probes/sample.js';
+import { outages, summarize, timeline, timeToDetect, timeToRecover } from '../../src/measure/downtime.js';
+import type { Sample } from '../../src/measure/sample.js';
 
 let seq = 0;
 /** A sample that started at t ms; 'x' failed at the database, 'd' at DNS, 't' timed out, '.' ok. */

@@ -1,9 +1,9 @@
 import { resolveLab } from '../../src/lab/load.js';
-import { buildReport, dataContinuity, engineOutage } from '../../src/run/experiment.js';
+import { buildReport, dataContinuity, engineOutage } from '../../src/measure/report.js';
 import { nextVersion, refusal } from '../../src/run/deploy.js';
 import { parseScale } from '../../src/run/scale.js';
 import { whichLimit, type LoadResult } from '../../src/run/load.js';
-import type { Sample } from '../../src/probes/sample.js';
+import type { Sample } from '../../src/measure/sample.js';
 import type { EngineEvent } from '../../src/engine/runtime.js';
 
 let seq = 0;

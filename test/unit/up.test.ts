@@ -9,20 +9,28 @@ import type { Runtime } from '../../src/engine/runtime.js';
 import type { RunContext } from '../../src/run/context.js';
 import { stubRuntime } from '../helpers/stub-runtime.js';
 import { ExitCode, ExitError } from '../../src/errors.js';
-import { BASE_HASH, HASH_LABEL } from '../../src/run/images.js';
+import { BASE_HASH, contextHash, HASH_LABEL } from '../../src/run/images.js';
 import { DEBIAN_BASE_IMAGE, debianImage } from '../../src/render/flavors.js';
 import { ROLES } from '../../src/lab/model.js';
+import { projectDirOf } from '../../src/project/project.js';
+import { saveProject } from '../../src/project/save.js';
+import { projectNameOf } from '../../src/run/context.js';
 
 // A runtime with no images and no registry: every pull fails, as offline.
 const offlineRuntime = (): Runtime =>
   stubRuntime({
     ping: async () => undefined,
+    containers: async () => [],
     volumes: async () => [],
     imageLabels: async () => undefined,
     pull: async (ref) => {
       throw new Error(`Get "https://registry/v2/${ref}": dial tcp: lookup registry: no such host`);
     },
   });
+
+// The labels of debian images built from the current templates: up finds nothing to build.
+const roleOfImage = Object.fromEntries(ROLES.map((r) => [debianImage(r), r]));
+const upToDateImage = async (ref: string) => ({ [HASH_LABEL]: ref === DEBIAN_BASE_IMAGE ? BASE_HASH : contextHash(roleOfImage[ref], BASE_HASH) });
 
 const context = (): RunContext => ({
   runtime: offlineRuntime(),
@@ -76,4 +84,26 @@ test('missing debian images: up builds them itself, with progress, before it sta
   expect(steps.filter((s) => s.includes('Dockerfile'))).toHaveLength(ROLES.length);
   expect((err as ExitError).code).toBe(ExitCode.environment);
   expect((err as ExitError).message).toContain('neither `docker compose` (v2) nor `docker-compose` (v1) was found');
+});
+
+test('.env deleted while the database volume exists: exit 3 with the reason, and nothing is written', async () => {
+  const ctx = context();
+  const lab = resolveLab('single-server');
+  const dir = projectDirOf(ctx.home, lab.name);
+  await saveProject(dir, lab, fs.readFileSync(lab.source, 'utf8'), lab.source, { flavor: 'debian', projectName: projectNameOf(ctx.home, lab.name) });
+  fs.rmSync(path.join(dir, '.env'));
+  const before = fs.readdirSync(dir).sort();
+  ctx.runtime = stubRuntime({
+    ping: async () => undefined,
+    containers: async () => [],
+    imageLabels: upToDateImage,
+    volumes: async () => [`${projectNameOf(ctx.home, lab.name)}_db-data`],
+  });
+  const err = await up(ctx, lab, {}, silent).then(
+    () => undefined,
+    (e: ExitError) => e,
+  );
+  expect(err?.code).toBe(ExitCode.environment);
+  expect(err?.message).toMatch(/\.env is gone, and with it the passwords of the database in the volumes .*_db-data; put the file back, or start with an empty database: infra-lab down single-server --volumes/);
+  expect(fs.readdirSync(dir).sort()).toEqual(before);
 });

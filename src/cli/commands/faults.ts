@@ -3,6 +3,7 @@ import type { RunContext } from '../../run/context.js';
 import { breakComponent, heal } from '../../run/faults.js';
 import { targetLab } from '../../run/labs.js';
 import { usageError } from '../../errors.js';
+import { progressPrinter } from '../progress.js';
 import { seconds, type Output } from '../output.js';
 
 const EFFECT: Record<FaultMode, string> = {
@@ -17,7 +18,7 @@ const EFFECT: Record<FaultMode, string> = {
 export async function breakCommand(name: string, options: { mode: FaultMode; lab?: string; json?: boolean }, ctx: RunContext, output: Output): Promise<void> {
   await ctx.runtime.ping();
   const status = await targetLab(ctx, options.lab);
-  const fault = await breakComponent(ctx, status, name, options.mode);
+  const fault = await breakComponent(ctx, status, name, options.mode, progressPrinter(output, false));
   if (options.json) {
     output.out(JSON.stringify({ lab: status.lab, ...fault }, null, 2));
     return;
@@ -33,7 +34,7 @@ export async function healCommand(names: string[], options: { all?: boolean; lab
   await ctx.runtime.ping();
   const status = await targetLab(ctx, options.lab);
   output.progress(`… healing ${options.all ? 'everything' : names.join(', ')} in ${status.lab}`);
-  const r = await heal(ctx, status, options.all ? 'all' : names);
+  const r = await heal(ctx, status, options.all ? 'all' : names, { progress: progressPrinter(output, false) });
   if (options.json) {
     output.out(JSON.stringify({ lab: status.lab, ...r }, null, 2));
     return;

@@ -1,80 +1,42 @@
 import type { RunContext } from '../../run/context.js';
-import { buildReport, measure, restartComponent, type ReportInput } from '../../run/experiment.js';
-import { resolveLabOf, targetLab, type LabStatus } from '../../run/labs.js';
-import { currentVersions, deploy, nextVersion, refusal, type Strategy } from '../../run/deploy.js';
-import { parseScale, scale } from '../../run/scale.js';
-import { runLoad } from '../../run/load.js';
-import type { Flavor } from '../../render/flavors.js';
-import { ExitCode, ExitError, usageError } from '../../errors.js';
+import type { Strategy } from '../../run/deploy.js';
+import { loadLab, measuredDeploy, measuredRestart, scaleLab } from '../../run/maintenance.js';
+import { parseScale } from '../../run/scale.js';
+import type { ExperimentReport } from '../../measure/report.js';
+import { ExitCode, ExitError } from '../../errors.js';
 import { progressPrinter } from '../progress.js';
 import { presentReport } from '../report.js';
 import { seconds, table, type Output } from '../output.js';
-import { readLabCa } from '../../render/generate.js';
+import { TIMINGS } from '../../run/timings.js';
 
-/**
- * Runs a maintenance action while the probe watches, and reports it like an experiment. When the lab
- * file has a scenario for the same action, its expectation judges the result.
- */
-async function measured(
-  ctx: RunContext,
-  status: LabStatus,
-  scenario: ReportInput['scenario'],
-  act: () => Promise<void>,
-  options: { json?: boolean; verbose?: boolean },
-  output: Output,
-): Promise<void> {
-  const lab = resolveLabOf(status);
-  const progress = progressPrinter(output, !!options.verbose);
-  const m = await measure(ctx, lab, status, { baselineMs: 2000, intervalMs: 50, timeoutMs: 2000, recoveryTimeoutMs: 120_000 }, progress, async () => {
-    await act();
-    return undefined;
-  });
-  const report = buildReport({ lab, scenario, options: { flavor: status.flavor as Flavor, intervalMs: 50 }, ...m });
-  presentReport(ctx.home, report, !!options.json, output);
-  if (report.verdict && !report.verdict.ok) throw new ExitError(`${lab.name}: ${scenario.name} did not go as the lab file expects`, ExitCode.failed);
+const probePace = { intervalMs: TIMINGS.probeIntervalMs, timeoutMs: TIMINGS.probeTimeoutMs };
+
+/** Shows a measured maintenance action like an experiment; exit 1 when the lab file's expectation is not met. */
+function present(ctx: RunContext, report: ExperimentReport, json: boolean, output: Output): void {
+  presentReport(ctx.home, report, json, output);
+  if (report.verdict && !report.verdict.ok) throw new ExitError(`${report.lab}: ${report.scenario} did not go as the lab file expects`, ExitCode.failed);
 }
 
 /** `infra-lab restart <component>`: a maintenance restart, measured with the same probe as watch. */
 export async function restartCommand(component: string, options: { lab?: string; json?: boolean; verbose?: boolean }, ctx: RunContext, output: Output): Promise<void> {
-  await ctx.runtime.ping();
-  const status = await targetLab(ctx, options.lab);
-  const lab = resolveLabOf(status);
-  const scenario = lab.scenarios.find((s) => s.action.kind === 'restart' && s.action.component === component) ?? {
-    name: `restart-${component}`,
-    title: `Maintenance restart of ${component}`,
-    action: { kind: 'restart' as const, component },
-  };
-  await measured(ctx, status, scenario, () => restartComponent(ctx, status, component, 120_000), options, output);
+  const report = await measuredRestart(ctx, { ...probePace, lab: options.lab, component }, progressPrinter(output, !!options.verbose));
+  present(ctx, report, !!options.json, output);
 }
 
 /** `infra-lab deploy`: ship a new version of the app code base with a strategy, measured. */
-export async function deployCommand(options: { lab?: string; strategy: Strategy; version?: string; json?: boolean; verbose?: boolean }, ctx: RunContext, output: Output): Promise<void> {
-  await ctx.runtime.ping();
-  const status = await targetLab(ctx, options.lab);
-  const lab = resolveLabOf(status);
-  const why = refusal(lab, options.strategy);
-  if (why) throw usageError(why);
-  const version = options.version ?? nextVersion(currentVersions(lab, status.projectDir));
-  if (!/^[A-Za-z0-9._-]{1,32}$/.test(version)) throw usageError(`a version is up to 32 letters, digits, '.', '_' or '-' (got '${version}')`);
-  const scenario = lab.scenarios.find((s) => s.action.kind === 'deploy' && s.action.strategy === options.strategy) ?? {
-    name: `deploy-${options.strategy}`,
-    title: `Deploying version ${version}, ${options.strategy}`,
-    action: { kind: 'deploy' as const, strategy: options.strategy },
-  };
-  await measured(ctx, status, scenario, () => deploy(ctx, lab, status, options.strategy, version, progressPrinter(output, !!options.verbose)), options, output);
+export async function deployCommand(options: { lab?: string; strategy: Strategy; version?: string; force?: boolean; json?: boolean; verbose?: boolean }, ctx: RunContext, output: Output): Promise<void> {
+  const report = await measuredDeploy(ctx, { ...probePace, lab: options.lab, strategy: options.strategy, version: options.version, force: options.force }, progressPrinter(output, !!options.verbose));
+  present(ctx, report, !!options.json, output);
 }
 
 /** `infra-lab scale component=N`: more or fewer replicas of a component the lab lets scale. */
-export async function scaleCommand(arg: string, options: { lab?: string; json?: boolean }, ctx: RunContext, output: Output): Promise<void> {
+export async function scaleCommand(arg: string, options: { lab?: string; json?: boolean; verbose?: boolean }, ctx: RunContext, output: Output): Promise<void> {
   const { component, replicas } = parseScale(arg);
-  await ctx.runtime.ping();
-  const status = await targetLab(ctx, options.lab);
   const start = ctx.clock();
-  output.progress(`… scaling ${component} in ${status.lab} to ${replicas}`);
-  const after = await scale(ctx, resolveLabOf(status), status, component, replicas);
+  const after = await scaleLab(ctx, { lab: options.lab, component, replicas }, progressPrinter(output, !!options.verbose));
   const svc = after.services.find((s) => s.component === component)!;
   if (options.json) {
-    output.out(JSON.stringify({ lab: status.lab, component, replicas: svc.containers.length, ms: ctx.clock() - start }, null, 2));
+    output.out(JSON.stringify({ lab: after.lab, component, replicas: svc.containers.length, ms: ctx.clock() - start }, null, 2));
     return;
   }
   output.out(`${component} runs ${svc.containers.length} ready replica(s) (${seconds(ctx.clock() - start)}): ${svc.containers.map((c) => c.name).join(', ')}`);
@@ -91,25 +53,19 @@ export interface LoadCommandOptions {
 
 /** `infra-lab load`: HTTP load through the user's entry point; throughput, latency, errors, and which limit was hit. */
 export async function loadCommand(options: LoadCommandOptions, ctx: RunContext, output: Output): Promise<void> {
-  await ctx.runtime.ping();
-  const status = await targetLab(ctx, options.lab);
-  const lab = resolveLabOf(status);
-  const url = status.endpoints.https ?? status.endpoints.http;
-  if (!url) throw usageError(`${lab.name} publishes no HTTP entry point`);
-  if (!options.json)
-    output.progress(`… ${options.connections} connections for ${options.duration} s${options.rate ? ` at ${options.rate} req/s` : ''} to ${url.replace(/\/$/, '')}${options.path} (Host: www.${lab.domain})`);
-  const r = await runLoad(ctx, status, {
-    url,
-    host: `www.${lab.domain}`,
-    ca: url.startsWith('https') ? readLabCa(status.projectDir, lab.domain) : undefined,
+  const { lab, result: r } = await loadLab(ctx, {
+    lab: options.lab,
     path: options.path,
     connections: options.connections,
     durationS: options.duration,
     rate: options.rate,
+    onStart: (url, host) =>
+      options.json ||
+      output.progress(`… ${options.connections} connections for ${options.duration} s${options.rate ? ` at ${options.rate} req/s` : ''} to ${url.replace(/\/$/, '')}${options.path} (Host: ${host})`),
     onSecond: (second, n) => options.json || output.progress(`  ${String(second).padStart(3)} s  ${n} responses`),
   });
   if (options.json) {
-    output.out(JSON.stringify({ lab: lab.name, ...r }, null, 2));
+    output.out(JSON.stringify({ lab, ...r }, null, 2));
     return;
   }
   const errors = [...Object.entries(r.errors.byStatus).map(([code, n]) => `${n} × HTTP ${code}`), ...(r.errors.timeouts ? [`${r.errors.timeouts} timeouts`] : []), ...(r.errors.connection ? [`${r.errors.connection} connection errors`] : [])];

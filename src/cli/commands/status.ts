@@ -9,13 +9,20 @@ export interface StatusOptions {
 /** `infra-lab status [lab]`: per service state, health, restarts, uptime and ports. */
 export async function statusCommand(name: string | undefined, options: StatusOptions, ctx: RunContext, output: Output): Promise<void> {
   await ctx.runtime.ping();
-  const statuses = await labStatuses(ctx, name);
+  const { statuses, damaged } = await labStatuses(ctx, name);
   const now = ctx.clock();
+  // A damaged project does not hide the others: they are shown, then it is named with the way out (exit 2).
+  for (const d of damaged.slice(1)) output.err(`infra-lab: ${d.error.message}`);
+  show(statuses, damaged.length > 0, options, now, output);
+  if (damaged.length) throw damaged[0].error;
+}
+
+function show(statuses: LabStatus[], anyDamaged: boolean, options: StatusOptions, now: number, output: Output): void {
   if (options.json) {
     output.out(JSON.stringify(statuses.map((s) => toJson(s, now)), null, 2));
     return;
   }
-  if (statuses.length === 0) {
+  if (statuses.length === 0 && !anyDamaged) {
     output.out('No lab has been started yet. Start one with infra-lab up single-server.');
     return;
   }

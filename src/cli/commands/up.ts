@@ -1,12 +1,13 @@
-import { resolveLab } from '../../lab/load.js';
 import type { Flavor } from '../../render/flavors.js';
 import type { RunContext } from '../../run/context.js';
+import { labOfRef } from '../../run/labs.js';
 import { up } from '../../run/up.js';
 import { progressPrinter } from '../progress.js';
 import { seconds, type Output } from '../output.js';
 
 export interface UpCommandOptions {
-  flavor: Flavor;
+  flavor?: Flavor;
+  force?: boolean;
   json?: boolean;
   verbose?: boolean;
   timeout?: number;
@@ -14,7 +15,7 @@ export interface UpCommandOptions {
 
 /** `infra-lab up <lab>`: start a lab and show where to reach it. Ctrl-C cleans up. */
 export async function upCommand(ref: string, options: UpCommandOptions, ctx: RunContext, output: Output): Promise<void> {
-  const lab = resolveLab(ref);
+  const { lab, labText } = labOfRef(ctx, ref);
   if (options.verbose) output.progress(`engine: ${ctx.runtime.endpoint.address} (${ctx.runtime.endpoint.source}); compose: ${await ctx.compose.describe()}`);
   const controller = new AbortController();
   const onSigint = () => {
@@ -23,7 +24,7 @@ export async function upCommand(ref: string, options: UpCommandOptions, ctx: Run
   };
   process.once('SIGINT', onSigint);
   try {
-    const result = await up(ctx, lab, { flavor: options.flavor, signal: controller.signal, timeoutMs: options.timeout ? options.timeout * 1000 : undefined }, progressPrinter(output, !!options.verbose));
+    const result = await up(ctx, lab, { flavor: options.flavor, labText, force: options.force, signal: controller.signal, timeoutMs: options.timeout ? options.timeout * 1000 : undefined }, progressPrinter(output, !!options.verbose));
     if (options.json) {
       output.out(JSON.stringify({ ...result, services: result.services.map((s) => ({ component: s.component, state: s.summary })) }, null, 2));
       return;
@@ -32,7 +33,7 @@ export async function upCommand(ref: string, options: UpCommandOptions, ctx: Run
     output.out(
       result.outcome === 'unchanged'
         ? `${lab.name} is already up and matches its lab file; nothing changed.`
-        : `${lab.name} is up (${result.outcome === 'updated' ? 'updated to the lab file' : 'started'}) in ${seconds(result.ms)}.`,
+        : `${lab.name} is up (${result.outcome === 'updated' ? 'updated to the lab file' : 'started'}, ${result.flavor} images) in ${seconds(result.ms)}.`,
     );
     if (e.https) output.out(`  site:     ${e.https}  (Host: www.${lab.domain}; certificate in ${result.projectDir}/tls/${lab.domain}.crt)`);
     if (e.http) output.out(`  site:     ${e.http}  (Host: www.${lab.domain})`);

@@ -1,8 +1,8 @@
 import type { RunContext } from '../../run/context.js';
-import { resolveLabOf, targetLab } from '../../run/labs.js';
+import { targetLab } from '../../run/labs.js';
 import { startProbe } from '../../run/probe.js';
-import { summarize } from '../../probes/downtime.js';
-import { LAYER_MARK, type Sample } from '../../probes/sample.js';
+import { summarize } from '../../measure/downtime.js';
+import { LAYER_MARK, type Sample } from '../../measure/sample.js';
 import type { Output } from '../output.js';
 import { formatSummary } from '../report.js';
 
@@ -22,7 +22,7 @@ export interface WatchOptions {
 export async function watchCommand(options: WatchOptions, ctx: RunContext, output: Output): Promise<void> {
   await ctx.runtime.ping();
   const status = await targetLab(ctx, options.lab);
-  const lab = resolveLabOf(status);
+  const lab = status.project.lab;
   const buckets = new Map<number, Sample[]>();
   const probe = await startProbe(ctx, lab, status, {
     intervalMs: options.interval,

@@ -1,6 +1,6 @@
 /**
  * The lab's application server: node:http and mysql2, bundled into one file
- * (dist/app/server.cjs) that runs on Node 18 and later with no npm install.
+ * (dist/payloads/app/server.cjs) that runs on Node 18 and later with no npm install.
  *
  *   GET /            HTML: which instance answered, through which web server, and the visit counter (a read)
  *   GET /api/visits  JSON: adds one visit on the write database and reads the counter back from the read database

@@ -3,7 +3,7 @@
  * public network (so it works where the host cannot reach container addresses, as with
  * Docker Desktop). Each round asks the lab's DNS server for www.<domain> (CNAME, then A),
  * sends one HTTP request to the address it got (the next address if the first refuses),
- * and prints one JSON line per request on stdout. Bundled into dist/probe/probe.cjs.
+ * and prints one JSON line per request on stdout. Bundled into dist/payloads/probe/probe.cjs.
  *
  * Environment: PROBE_DNS (server address), PROBE_DOMAIN, PROBE_SCHEME (http|https),
  * PROBE_PORT, PROBE_INTERVAL_MS, PROBE_TIMEOUT_MS, PROBE_CA (file, for https), PROBE_COUNT (0: forever).
@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { Resolver } from 'node:dns/promises';
-import { classifyError, classifyStatus, type Sample } from '../probes/sample.js';
+import { classifyError, classifyStatus, type Sample } from '../../measure/sample.js';
 
 const env = process.env;
 const domain = env.PROBE_DOMAIN ?? 'foobar.com';

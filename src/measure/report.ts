@@ -1,0 +1,178 @@
+import type { FailureLayer, Lab, Scenario } from '../lab/model.js';
+import type { EngineEvent } from '../engine/runtime.js';
+import type { Flavor } from '../render/flavors.js';
+import { baseComponent } from '../faults/faults.js';
+import { summarize, timeline, timeToDetect, timeToRecover, byStart, type SecondBucket, type Summary } from './downtime.js';
+import type { Sample } from './sample.js';
+
+/**
+ * The report of a measured experiment or maintenance action, built from the probe's samples and the
+ * engine's events, and judged against what the lab file expects: pure, so that it is tested on made-up samples.
+ */
+
+export interface Verdict {
+  ok: boolean;
+  /** Each way the measurement contradicts what the lab file expects. */
+  contradictions: string[];
+}
+
+export interface ExperimentReport {
+  lab: string;
+  scenario: string;
+  title: string;
+  action: Scenario['action'];
+  /** Absent for a measured maintenance command (restart, deploy) that no scenario describes. */
+  expect?: Scenario['expect'];
+  flavor: Flavor;
+  intervalMs: number;
+  /** ms since 1970 */
+  startedAt: number;
+  faultAt: number;
+  healAt?: number;
+  endedAt: number;
+  all: Summary;
+  write: Summary;
+  read: Summary;
+  timeToDetectMs?: number;
+  timeToRecoverMs?: number;
+  timeline: SecondBucket[];
+  /** The engine's own record, times relative to the fault. */
+  events: { ms: number; action: string; service: string; container: string }[];
+  /** The broken component as the engine saw it: from its first stop event to healthy (or started) again. */
+  engineOutageMs?: number;
+  /** For writes: the last counter value acknowledged before the first failure, and the first after. */
+  data?: { lastAcknowledged: number; firstAfter?: number; continued: boolean };
+  /** Each code version that answered, with the first answer's time relative to the fault (deploys). */
+  versions?: { version: string; firstMs: number }[];
+  /** For scale scenarios: load before and after. */
+  throughput?: { before: ThroughputPoint; after: ThroughputPoint; ratio: number };
+  verdict?: Verdict;
+}
+
+export interface ThroughputPoint {
+  replicas: number;
+  requestsPerSecond: number;
+  p99Ms: number;
+  errors: number;
+  limit: string;
+}
+
+const STOP_ACTIONS = new Set(['kill', 'die', 'stop', 'pause', 'disconnect']);
+
+export interface Measurement {
+  samples: Sample[];
+  events: EngineEvent[];
+  startedAt: number;
+  faultAt: number;
+  healAt?: number;
+  endedAt: number;
+}
+
+export interface ReportInput extends Measurement {
+  lab: Lab;
+  scenario: Omit<Scenario, 'expect'> & { expect?: Scenario['expect'] };
+  options: { flavor: Flavor; intervalMs: number };
+}
+
+/** The report of an experiment from its samples and events: pure, so that it can be tested on made-up samples. */
+export function buildReport(input: ReportInput): ExperimentReport {
+  const { scenario, samples, faultAt } = input;
+  const component = 'component' in scenario.action ? baseComponent(scenario.action.component) : undefined;
+  const events = input.events.map((e) => ({ ms: Math.round(e.time - faultAt), action: e.action, service: e.service, container: e.container }));
+  const report: ExperimentReport = {
+    lab: input.lab.name,
+    scenario: scenario.name,
+    title: scenario.title,
+    action: scenario.action,
+    expect: scenario.expect,
+    flavor: input.options.flavor,
+    intervalMs: input.options.intervalMs,
+    startedAt: input.startedAt,
+    faultAt,
+    healAt: input.healAt,
+    endedAt: input.endedAt,
+    all: summarize(samples, input.endedAt),
+    write: summarize(samples.filter((s) => s.kind === 'write'), input.endedAt),
+    read: summarize(samples.filter((s) => s.kind === 'read'), input.endedAt),
+    timeToDetectMs: round(timeToDetect(samples, faultAt)),
+    timeToRecoverMs: round(timeToRecover(samples, faultAt)),
+    timeline: timeline(samples, input.startedAt, input.endedAt),
+    events,
+    engineOutageMs: component ? engineOutage(input.events.filter((e) => e.service === component), faultAt) : undefined,
+    data: dataContinuity(samples),
+    versions: versionsOf(samples, faultAt),
+  };
+  if (scenario.expect) report.verdict = judge(report, scenario.expect, samples);
+  return report;
+}
+
+const round = (x: number | undefined) => (x === undefined ? undefined : Math.round(x));
+
+/** From the component's first stop-like event after the fault to its first healthy (or, without a healthcheck, start) event after that. */
+export function engineOutage(events: EngineEvent[], faultAt: number): number | undefined {
+  const sorted = [...events].sort((a, b) => a.time - b.time).filter((e) => e.time >= faultAt - 50);
+  const down = sorted.find((e) => STOP_ACTIONS.has(e.action.split(':')[0]));
+  if (!down) return undefined;
+  const after = sorted.filter((e) => e.time > down.time);
+  const hasHealth = sorted.some((e) => e.action.startsWith('health_status'));
+  const back = after.find((e) => (hasHealth ? e.action === 'health_status: healthy' : e.action === 'start' || e.action === 'unpause' || e.action === 'connect'));
+  return back ? Math.round(back.time - down.time) : undefined;
+}
+
+function versionsOf(samples: readonly Sample[], faultAt: number): ExperimentReport['versions'] {
+  const first = new Map<string, number>();
+  for (const s of byStart(samples)) if (s.ok && s.version && !first.has(s.version)) first.set(s.version, Math.round(s.t + s.ms - faultAt));
+  return [...first].map(([version, firstMs]) => ({ version, firstMs }));
+}
+
+/** Did the visit counter continue from the last value a client saw acknowledged? */
+export function dataContinuity(samples: readonly Sample[]): ExperimentReport['data'] {
+  const writes = byStart(samples).filter((s) => s.kind === 'write');
+  const firstFailure = writes.findIndex((s) => !s.ok);
+  if (firstFailure < 0) return undefined;
+  const before = writes.slice(0, firstFailure).filter((s) => s.ok && s.visits !== undefined);
+  const after = writes.slice(firstFailure).filter((s) => s.ok && s.visits !== undefined);
+  if (before.length === 0) return undefined;
+  const lastAcknowledged = Math.max(...before.map((s) => s.visits!));
+  const firstAfter = after[0]?.visits;
+  return { lastAcknowledged, firstAfter, continued: firstAfter !== undefined && firstAfter > lastAcknowledged };
+}
+
+/** Compare what was measured with what the lab file says the student should see. */
+export function judge(report: ExperimentReport, e: Scenario['expect'], samples: readonly Sample[]): Verdict {
+  const out: string[] = [];
+  const { all } = report;
+  if (e.failures === 'none' && all.failed > 0) out.push(`expected no failed request, but ${all.failed} of ${all.sent} failed (${layerList(all.byLayer)})`);
+  if (e.failures !== 'none' && all.failed === 0) out.push(`expected requests to fail, but all ${all.sent} succeeded`);
+  if (e.failures === 'all' && all.failed > 0) {
+    // While the component is broken (from the first failure until the heal), no answer may be a success.
+    const sorted = byStart(samples);
+    const first = sorted.find((s) => !s.ok)!;
+    const until = report.healAt ?? first.t;
+    const succeeded = sorted.filter((s) => s.ok && s.t > first.t && s.t + s.ms < until);
+    if (succeeded.length) out.push(`expected every request to fail while broken, but ${succeeded.length} succeeded between the first failure and the heal`);
+  }
+  if (e.layers) {
+    const other = Object.entries(all.byLayer).filter(([layer]) => !e.layers!.includes(layer as FailureLayer));
+    if (other.length) out.push(`expected failures only in ${e.layers.join(', ')}, but ${other.map(([l, n]) => `${n} in ${l}`).join(', ')}`);
+  }
+  if (e.writes === 'fail' && report.write.failed === 0) out.push('expected writes to fail, but none did');
+  if (e.writes === 'ok' && report.write.failed > 0) out.push(`expected writes to succeed, but ${report.write.failed} failed`);
+  if (e.reads === 'fail' && report.read.failed === 0) out.push('expected reads to fail, but none did');
+  if (e.reads === 'ok' && report.read.failed > 0) out.push(`expected reads to be served, but ${report.read.failed} failed (${layerList(report.read.byLayer)})`);
+  if (report.data && !report.data.continued && e.failures !== 'none')
+    out.push(`data lost: the counter was acknowledged at ${report.data.lastAcknowledged} before the failure, and read ${report.data.firstAfter ?? 'nothing'} after`);
+  if (report.timeToRecoverMs === undefined) out.push('the user path had not recovered when the experiment ended');
+  if (e.min_throughput_ratio !== undefined) {
+    const t = report.throughput;
+    if (!t) out.push('expected a throughput ratio, but no load was measured');
+    else if (t.ratio < e.min_throughput_ratio)
+      out.push(`expected throughput to grow at least ${e.min_throughput_ratio}x, but it went from ${t.before.requestsPerSecond} to ${t.after.requestsPerSecond} requests/s (${t.ratio}x; limit: ${t.after.limit})`);
+  }
+  return { ok: out.length === 0, contradictions: out };
+}
+
+const layerList = (byLayer: Partial<Record<FailureLayer, number>>) =>
+  Object.entries(byLayer)
+    .map(([l, n]) => `${l} ${n}`)
+    .join(', ') || 'none';
