@@ -41,7 +41,9 @@ export interface HealResult {
 export async function heal(ctx: RunContext, status: LabStatus, names: string[] | 'all', options: { timeoutMs?: number; progress?: Progress } = {}): Promise<HealResult> {
   const components = status.services.map((s) => s.component);
   for (const n of names === 'all' ? [] : names) selectTargets(n, status.services.flatMap((s) => s.containers), components);
-  return lockLab(ctx, status.lab, options.progress ?? silent, () => healLocked(ctx, status, names, options.timeoutMs ?? TIMINGS.readyTimeoutMs));
+  const progress = options.progress ?? silent;
+  progress({ kind: 'step', text: `healing ${names === 'all' ? 'everything' : names.join(', ')} in ${status.lab}` });
+  return lockLab(ctx, status.lab, progress, () => healLocked(ctx, status, names, options.timeoutMs ?? TIMINGS.readyTimeoutMs));
 }
 
 async function healLocked(ctx: RunContext, status: LabStatus, names: string[] | 'all', timeoutMs: number): Promise<HealResult> {

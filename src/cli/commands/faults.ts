@@ -33,7 +33,6 @@ export async function healCommand(names: string[], options: { all?: boolean; lab
   if (options.all && names.length) throw usageError('give components or --all, not both');
   await ctx.runtime.ping();
   const status = await targetLab(ctx, options.lab);
-  output.progress(`… healing ${options.all ? 'everything' : names.join(', ')} in ${status.lab}`);
   const r = await heal(ctx, status, options.all ? 'all' : names, { progress: progressPrinter(output, false) });
   if (options.json) {
     output.out(JSON.stringify({ lab: status.lab, ...r }, null, 2));
