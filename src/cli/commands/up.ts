@@ -33,7 +33,7 @@ export async function upCommand(ref: string, options: UpCommandOptions, ctx: Run
     output.out(
       result.outcome === 'unchanged'
         ? `${lab.name} is already up and matches its lab file; nothing changed.`
-        : `${lab.name} is up (${result.outcome === 'updated' ? 'updated to the lab file' : 'started'}, ${result.flavor} images) in ${seconds(result.ms)}.`,
+        : `${lab.name} is up (${result.outcome === 'updated' ? 'updated to the lab file' : 'started'}) with the ${result.flavor} images in ${seconds(result.ms)}.`,
     );
     if (e.https) output.out(`  site:     ${e.https}  (Host: www.${lab.domain}; certificate in ${result.projectDir}/tls/${lab.domain}.crt)`);
     if (e.http) output.out(`  site:     ${e.http}  (Host: www.${lab.domain})`);
