@@ -83,7 +83,7 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .addOption(flavorOption())
     .option('--timeout <seconds>', 'how long to wait for the services to become healthy', positiveInt, 300)
     .option('--json', 'print JSON')
-    .action(async (ref, opts) => upCommand(ref, { ...opts, verbose: verbose(opts) }, await context(), output));
+    .action(async (ref, opts) => upCommand(ref, { ...opts, verbose: verbose(opts) }, context, output));
 
   command('status')
     .description('state, health, restarts, uptime and ports of each service of the labs')
