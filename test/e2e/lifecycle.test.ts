@@ -21,7 +21,7 @@ describe.each([
   const lab = new LiveLab('single-server');
   afterAll(() => expect(lab.destroy()).toEqual([]));
 
-  test('removes the half-started lab's containers and networks, and ends with code 1 and one line', async () => {
+  test("removes the half-started lab's containers and networks, and ends with code 1 and one line", async () => {
     const up = lab.spawn(['up', 'single-server', '--flavor', 'debian']);
     await up.waitFor(/… starting single-server/);
     await sleep(ms);
