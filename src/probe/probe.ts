@@ -6,7 +6,8 @@
  * and prints one JSON line per request on stdout. Bundled into dist/probe/probe.cjs.
  *
  * Environment: PROBE_DNS (server address), PROBE_DOMAIN, PROBE_SCHEME (http|https),
- * PROBE_PORT, PROBE_INTERVAL_MS, PROBE_TIMEOUT_MS, PROBE_CA (file, for https), PROBE_COUNT (0: forever).
+ * PROBE_PORT, PROBE_INTERVAL_MS, PROBE_TIMEOUT_MS, PROBE_CA (file, for https), PROBE_COUNT (0: forever),
+ * PROBE_UNTIL_STDIN_CLOSES (1: end when stdin closes).
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -137,4 +138,11 @@ function tick() {
 }
 process.on('SIGTERM', () => process.exit(0));
 process.on('SIGINT', () => process.exit(0));
+// infra-lab keeps the probe's stdin open for as long as the command that started it runs; when that
+// command ends (even killed), stdin closes and the probe ends with it instead of probing forever.
+if (env.PROBE_UNTIL_STDIN_CLOSES === '1') {
+  process.stdin.on('end', () => process.exit(0));
+  process.stdin.on('close', () => process.exit(0));
+  process.stdin.resume();
+}
 tick();

@@ -6,7 +6,7 @@ import { LAB_COPY, readProjectInfo, withReplicas, type ProjectInfo } from '../re
 import { knownProjects, type RunContext } from './context.js';
 import { endpointsOf, projectContainers, serviceStates, type Endpoints, type ServiceState } from './state.js';
 import { COMPOSE_LABEL } from '../engine/runtime.js';
-import { removeHelpers } from './probe.js';
+import { helpersOf, removeHelpers, type Helper } from './probe.js';
 import { writeFaults } from '../faults/faults.js';
 import { waitUntil } from './wait.js';
 
@@ -21,6 +21,8 @@ export interface LabStatus {
   services: ServiceState[];
   endpoints: Endpoints;
   volumes: string[];
+  /** Containers infra-lab runs beside the compose project (probes, twins). */
+  helpers: Helper[];
 }
 
 /** The lab of a generated project, read back from the project's copy of its lab file. */
@@ -32,8 +34,9 @@ export async function labStatus(ctx: RunContext, dir: string, info: ProjectInfo)
   const containers = await projectContainers(ctx.runtime, info.projectName);
   const services = serviceStates(lab, containers);
   const volumes = await ctx.runtime.volumes([`${COMPOSE_LABEL.project}=${info.projectName}`]);
+  const helpers = await helpersOf(ctx, info.projectName);
   const state = containers.length === 0 ? 'down' : services.every((s) => s.ready) ? 'up' : 'degraded';
-  return { lab: info.lab, title: info.title, flavor: info.flavor, projectDir: dir, projectName: info.projectName, state, services, endpoints: endpointsOf(lab, containers), volumes };
+  return { lab: info.lab, title: info.title, flavor: info.flavor, projectDir: dir, projectName: info.projectName, state, services, endpoints: endpointsOf(lab, containers), volumes, helpers };
 }
 
 /** Status of every lab infra-lab has generated, or of the one named. */
