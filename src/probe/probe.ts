@@ -33,6 +33,8 @@ class ProbeError extends Error {
     readonly stage: 'dns' | 'http',
     readonly code: string | undefined,
     message: string,
+    /** The connection was made, so the request went out: whatever failed after, the server may have acted on it. */
+    readonly sent = false,
   ) {
     super(message);
   }
@@ -67,7 +69,7 @@ function request(address: string, path: string, deadline: number): Promise<Answe
         res.setEncoding('utf8');
         res.on('data', (c: string) => (body += c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-        res.on('error', (err) => reject(new ProbeError('http', (err as NodeJS.ErrnoException).code, err.message)));
+        res.on('error', (err) => reject(new ProbeError('http', (err as NodeJS.ErrnoException).code, err.message, true)));
       },
     );
     let connected = false;
@@ -80,7 +82,7 @@ function request(address: string, path: string, deadline: number): Promise<Answe
       clearTimeout(timer);
       clearTimeout(connectTimer);
     });
-    req.on('error', (err: NodeJS.ErrnoException) => reject(new ProbeError('http', err.code, err.message)));
+    req.on('error', (err: NodeJS.ErrnoException) => reject(new ProbeError('http', err.code, err.message, connected)));
     req.end();
   });
 }
@@ -99,7 +101,8 @@ async function once(seq: number): Promise<Sample> {
         const layer = classifyStatus(answer.status, answer.headers['x-failure-layer'] as string | undefined);
         const instance = answer.headers['x-app-instance'] as string | undefined;
         const version = answer.headers['x-app-version'] as string | undefined;
-        if (layer) return done({ ok: false, layer, status: answer.status, address, instance, detail: answer.body.slice(0, 200) });
+        const unknown = answer.headers['x-write-outcome'] === 'unknown' ? { unknown: true } : {};
+        if (layer) return done({ ok: false, layer, status: answer.status, address, instance, detail: answer.body.slice(0, 200), ...unknown });
         const visits = kind === 'write' ? (JSON.parse(answer.body) as { visits: number }).visits : undefined;
         return done({ ok: true, status: answer.status, address, instance, version, visits });
       } catch (err) {
@@ -113,7 +116,7 @@ async function once(seq: number): Promise<Sample> {
   } catch (err) {
     const e = err as ProbeError;
     const code = e.code === 'ECONNECTTIMEOUT' ? 'ETIMEDOUT' : e.code;
-    return done({ ok: false, layer: classifyError(e.stage ?? 'http', code), detail: `${e.code ?? ''} ${e.message}`.trim() });
+    return done({ ok: false, layer: classifyError(e.stage ?? 'http', code), detail: `${e.code ?? ''} ${e.message}`.trim(), ...(e.sent ? { unknown: true } : {}) });
   }
 }
 
