@@ -110,3 +110,18 @@ describe('which limit a load ran into', () => {
     expect(whichLimit({ ...base, containers: [app(0.1)] })).toMatch(/^none of the CPUs/);
   });
 });
+
+test('the summary tells requests of unknown outcome from those that certainly failed, and says why it matters', async () => {
+  const { formatSummary } = await import('../../src/cli/report.js');
+  const { summarize } = await import('../../src/probes/downtime.js');
+  const lines = formatSummary(summarize([sample(0, true), sample(50, false), sample(100, false, { layer: 'timeout', unknown: true }), sample(150, true)]), 1000);
+  expect(lines[0]).toBe('4 requests in 1.0 s: 2 failed (1 certainly, 1 of unknown outcome), availability 50%');
+  expect(lines).toContain(
+    'unknown outcome: the request was sent, then timed out or was cut off before an answer (or the app could not tell whether its database applied it), so it may have been carried out; a client that retries such a write may apply it twice.',
+  );
+  expect(formatSummary(summarize([sample(0, true), sample(50, false), sample(100, true)]), 1000)).toEqual([
+    '3 requests in 1.0 s: 1 failed, availability 66.667%',
+    'downtime: longest 55 ms, total 55 ms in 1 outage(s)',
+    'failures by layer: database 1',
+  ]);
+});
