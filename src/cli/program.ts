@@ -89,7 +89,7 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .option('--force', 'replace a docker-compose.yml edited by hand (it is kept as docker-compose.yml.edited)')
     .option('--timeout <seconds>', 'how long to wait for the services to become healthy', positiveInt, TIMINGS.upTimeoutMs / 1000)
     .option('--json', 'print JSON')
-    .action(async (ref, opts) => upCommand(ref, { ...opts, verbose: verbose(opts) }, await context(), output));
+    .action(async (ref, opts) => upCommand(ref, { ...opts, verbose: verbose(opts) }, context, output));
 
   command('status')
     .description('state, health, restarts, uptime and ports of each service of the labs')

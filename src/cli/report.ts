@@ -1,7 +1,7 @@
 import type { Summary } from '../measure/downtime.js';
 import { LAYER_MARK } from '../measure/sample.js';
 import path from 'node:path';
-import type { ExperimentReport } from '../measure/report.js';
+import type { DataContinuity, ExperimentReport } from '../measure/report.js';
 import { projectDirOf, saveReport } from '../project/project.js';
 import { seconds, type Output } from './output.js';
 
@@ -11,24 +11,42 @@ const layers = (s: Summary) =>
     .map(([l, n]) => `${l} ${n}`)
     .join(', ') || 'none';
 
+/** "3 failed" or "3 failed (2 certainly, 1 of unknown outcome)". */
+const failedCount = (s: Summary) => (s.unknown ? `${s.failed} failed (${s.certainlyFailed} certainly, ${s.unknown} of unknown outcome)` : `${s.failed} failed`);
+
+/** Said once wherever requests of unknown outcome are counted. */
+export const UNKNOWN_OUTCOME_WHY =
+  'unknown outcome: the request was sent, then timed out or was cut off before an answer (or the app could not tell whether its database applied it), so it may have been carried out; a client that retries such a write may apply it twice.';
+
 export function formatSummary(s: Summary, durationMs: number): string[] {
   return [
-    `${s.sent} requests in ${seconds(durationMs)}: ${s.failed} failed, availability ${s.availability}%`,
+    `${s.sent} requests in ${seconds(durationMs)}: ${failedCount(s)}, availability ${s.availability}%`,
     `downtime: longest ${ms(s.longestMs)}, total ${ms(s.totalMs)} in ${s.outages.length} outage(s)`,
     `failures by layer: ${layers(s)}`,
+    ...(s.unknown ? [UNKNOWN_OUTCOME_WHY] : []),
   ];
+}
+
+/** The counter's continuity in words, with the writes that were answered as failed but applied. */
+function dataLine(d: DataContinuity): string {
+  const head = `last acknowledged visit ${d.lastAcknowledged}, first after recovery ${d.firstAfter ?? 'none'}: ${d.continued ? 'nothing lost' : 'LOST'}`;
+  if (d.skipped === undefined) return `${head}; ${d.unknownWrites} write(s) of unknown outcome`;
+  if (d.skipped === 0) return `${head}; ${d.unknownWrites} write(s) of unknown outcome, none applied`;
+  return d.skipsExplained
+    ? `${head}; ${d.skipped} write(s) answered as failed were applied after all (of ${d.unknownWrites} of unknown outcome)`
+    : `${head}; the counter skipped ${d.skipped} but only ${d.unknownWrites} write(s) had an unknown outcome: writes reported as certainly failed were applied, or another client wrote`;
 }
 
 /** The summary printed at the end of an experiment. */
 export function formatReport(r: ExperimentReport): string[] {
   // Writes and reads can fail apart (a dead primary): their outages are told separately.
   const path = (name: string, s: Summary) =>
-    `  ${name}: ${s.failed} of ${s.sent} failed; downtime: longest ${ms(s.longestMs)}, total ${ms(s.totalMs)} in ${s.outages.length} outage(s)`;
+    `  ${name}: ${failedCount(s)} of ${s.sent}; downtime: longest ${ms(s.longestMs)}, total ${ms(s.totalMs)} in ${s.outages.length} outage(s)`;
   const lines = [
     `${r.lab} / ${r.scenario}: ${r.title}`,
     ...(r.expect ? [`expected: ${r.expect.says}`] : []),
     '',
-    `  ${r.all.sent} requests in ${seconds(r.endedAt - r.startedAt)}: ${r.all.failed} failed, availability ${r.all.availability}%; failures by layer: ${layers(r.all)}`,
+    `  ${r.all.sent} requests in ${seconds(r.endedAt - r.startedAt)}: ${failedCount(r.all)}, availability ${r.all.availability}%; failures by layer: ${layers(r.all)}`,
     path('writes (GET /api/visits)', r.write),
     path('reads  (GET /)', r.read),
     r.timeToDetectMs === undefined
@@ -43,14 +61,15 @@ export function formatReport(r: ExperimentReport): string[] {
   }
   const versions = versionsSeen(r);
   if (versions) lines.push(`  versions answering: ${versions}`);
-  if (r.data) lines.push(`  data: last acknowledged visit ${r.data.lastAcknowledged}, first after recovery ${r.data.firstAfter ?? 'none'}: ${r.data.continued ? 'nothing lost' : 'LOST'}`);
+  if (r.all.unknown) lines.push(`  ${UNKNOWN_OUTCOME_WHY}`);
+  if (r.data) lines.push(`  data: ${dataLine(r.data)}`);
   lines.push('', '  timeline (one row per second; . ok, D dns, C connect, T timeout, H http, B database):');
   for (const b of r.timeline) {
     const fails = Object.entries(b.layers)
       .map(([l, n]) => `${LAYER_MARK[l as keyof typeof LAYER_MARK]}${n}`)
       .join(' ');
     const t = b.second * 1000 + r.startedAt - r.faultAt;
-    lines.push(`  ${(t >= 0 ? '+' : '') + (t / 1000).toFixed(0).padStart(3)} s  ${'.'.repeat(Math.min(40, Math.round(((b.sent - b.failed) / Math.max(1, b.sent)) * 20))).padEnd(20)}  ${b.sent - b.failed}/${b.sent} ok${fails ? `  ${fails}` : ''}`);
+    lines.push(`  ${(t >= 0 ? '+' : '') + (t / 1000).toFixed(0).padStart(3)} s  ${'.'.repeat(Math.min(40, Math.round(((b.sent - b.failed) / Math.max(1, b.sent)) * 20))).padEnd(20)}  ${b.sent - b.failed}/${b.sent} ok${fails ? `  ${fails}` : ''}${b.unknown ? ` (${b.unknown} of unknown outcome)` : ''}`);
   }
   const shown = r.events.filter((e) => !e.action.startsWith('exec_'));
   if (shown.length) {
@@ -68,26 +87,26 @@ function versionsSeen(r: ExperimentReport): string | undefined {
 }
 
 export function reportMarkdown(r: ExperimentReport): string {
-  const row = (name: string, s: Summary) => `| ${name} | ${s.sent} | ${s.failed} | ${s.availability}% | ${ms(s.longestMs)} | ${ms(s.totalMs)} | ${layers(s)} |`;
+  const row = (name: string, s: Summary) => `| ${name} | ${s.sent} | ${s.failed} | ${s.unknown} | ${s.availability}% | ${ms(s.longestMs)} | ${ms(s.totalMs)} | ${layers(s)} |`;
   return `<!-- Experiment report written by infra-lab. -->
 # ${r.lab} / ${r.scenario}
 
 ${r.title}. Started ${new Date(r.startedAt).toISOString()}, ${r.flavor} images, one request every ${r.intervalMs} ms.
 
 ${r.expect ? `**Expected:** ${r.expect.says}\n\n` : ''}${r.verdict ? `**Verdict:** ${r.verdict.ok ? 'as expected' : `not as expected: ${r.verdict.contradictions.join('; ')}`}\n` : ''}
-| requests | sent | failed | availability | longest outage | total downtime | failures by layer |
-|---|---|---|---|---|---|---|
+| requests | sent | failed | of which unknown outcome | availability | longest outage | total downtime | failures by layer |
+|---|---|---|---|---|---|---|---|
 ${row('all', r.all)}
 ${row('writes', r.write)}
 ${row('reads', r.read)}
-
+${r.all.unknown ? `\n${UNKNOWN_OUTCOME_WHY[0].toUpperCase()}${UNKNOWN_OUTCOME_WHY.slice(1)}\n` : ''}
 - time to detect: ${ms(r.timeToDetectMs)}; time to recover: ${ms(r.timeToRecoverMs)} (from the fault)
-${r.healAt ? `- healed ${ms(r.healAt - r.faultAt)} after the fault\n` : ''}${r.engineOutageMs !== undefined ? `- the engine's view of the component's outage: ${ms(r.engineOutageMs)}\n` : ''}${r.throughput ? `- throughput: ${r.throughput.before.requestsPerSecond} requests/s with ${r.throughput.before.replicas} replica(s), ${r.throughput.after.requestsPerSecond} with ${r.throughput.after.replicas} (${r.throughput.ratio}x)\n` : ''}${versionsSeen(r) ? `- versions answering: ${versionsSeen(r)}\n` : ''}${r.data ? `- data: last acknowledged ${r.data.lastAcknowledged}, first after ${r.data.firstAfter ?? 'none'} (${r.data.continued ? 'nothing lost' : 'lost'})\n` : ''}
+${r.healAt ? `- healed ${ms(r.healAt - r.faultAt)} after the fault\n` : ''}${r.engineOutageMs !== undefined ? `- the engine's view of the component's outage: ${ms(r.engineOutageMs)}\n` : ''}${r.throughput ? `- throughput: ${r.throughput.before.requestsPerSecond} requests/s with ${r.throughput.before.replicas} replica(s), ${r.throughput.after.requestsPerSecond} with ${r.throughput.after.replicas} (${r.throughput.ratio}x)\n` : ''}${versionsSeen(r) ? `- versions answering: ${versionsSeen(r)}\n` : ''}${r.data ? `- data: ${dataLine(r.data)}\n` : ''}
 ## Timeline
 
-| second (from the fault) | sent | failed | layers |
-|---|---|---|---|
-${r.timeline.map((b) => `| ${Math.round((b.second * 1000 + r.startedAt - r.faultAt) / 1000)} | ${b.sent} | ${b.failed} | ${Object.entries(b.layers).map(([l, n]) => `${l} ${n}`).join(', ')} |`).join('\n')}
+| second (from the fault) | sent | failed | unknown outcome | layers |
+|---|---|---|---|---|
+${r.timeline.map((b) => `| ${Math.round((b.second * 1000 + r.startedAt - r.faultAt) / 1000)} | ${b.sent} | ${b.failed} | ${b.unknown} | ${Object.entries(b.layers).map(([l, n]) => `${l} ${n}`).join(', ')} |`).join('\n')}
 
 ## Engine events
 

@@ -181,14 +181,20 @@ export class DockerodeRuntime implements Runtime {
       Cmd: spec.cmd,
       Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
       Labels: spec.labels,
+      // The helper's lease on life: its stdin is this process's attach connection, which the kernel
+      // closes when this process ends, however it ends; StdinOnce makes the engine close the stdin then.
+      OpenStdin: true,
+      StdinOnce: true,
+      AttachStdin: true,
       HostConfig: {
         NetworkMode: spec.network,
         Binds: Object.entries(spec.binds).map(([host, inside]) => `${host}:${inside}:ro`),
-        AutoRemove: false,
+        AutoRemove: true,
         Init: true,
       },
     });
-    const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as NodeJS.ReadableStream;
+    // Writable as well (hijack), and never ended: ending it would close the helper's stdin.
+    const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as NodeJS.ReadWriteStream;
     const finished = new Promise<void>((resolve) => {
       const lines = (name: 'stdout' | 'stderr') => {
         let rest = '';
@@ -241,7 +247,13 @@ export class DockerodeRuntime implements Runtime {
   }
 
   async remove(id: string): Promise<void> {
-    await this.docker.getContainer(id).remove({ force: true, v: true });
+    try {
+      await this.docker.getContainer(id).remove({ force: true, v: true });
+    } catch (err) {
+      // 404: already gone; 409: the engine is removing it already (an auto-removed helper that stopped).
+      const code = (err as { statusCode?: number }).statusCode;
+      if (code !== 404 && code !== 409) throw err;
+    }
   }
 
   async removeNetwork(name: string): Promise<void> {

@@ -67,8 +67,13 @@ export interface Runtime {
   exec(id: string, cmd: string[]): Promise<{ exitCode: number; output: string }>;
   /** Engine events of containers with the labels, between two moments (ms since 1970). */
   events(labels: string[], since: number, until: number): Promise<EngineEvent[]>;
-  /** Creates and starts a helper container; its output lines go to onLine until it stops. */
+  /**
+   * Creates and starts a helper container; its output lines go to onLine until it stops. The
+   * container's stdin stays open while this process is attached and closes when the process ends
+   * in any way (SIGKILL too): the program inside must exit then, and the engine removes it.
+   */
   runContainer(spec: ContainerSpec, onLine: (line: string, stream: 'stdout' | 'stderr') => void): Promise<RunningContainer>;
+  /** Removes a container, running or not; one that is already gone is no error. */
   remove(id: string): Promise<void>;
   removeNetwork(name: string): Promise<void>;
   removeVolume(name: string): Promise<void>;

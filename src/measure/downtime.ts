@@ -14,12 +14,21 @@ export interface Outage {
   end?: number;
   ms: number;
   failed: number;
+  /** Of the failed requests, those whose outcome is unknown (see Sample.unknown). */
+  unknown: number;
   layers: Partial<Record<FailureLayer, number>>;
 }
 
+/**
+ * Failed requests are told apart by what a client can know: `failed` counts every request that got
+ * no successful answer; `unknown` those of them that were sent and may still have been carried out,
+ * `certainlyFailed` the rest. A client that retries a write of unknown outcome may apply it twice.
+ */
 export interface Summary {
   sent: number;
   failed: number;
+  unknown: number;
+  certainlyFailed: number;
   /** Percentage of requests that succeeded, 100 when none was sent. */
   availability: number;
   outages: Outage[];
@@ -35,8 +44,9 @@ export function outages(samples: readonly Sample[], until?: number): Outage[] {
   let current: Outage | undefined;
   for (const s of byStart(samples)) {
     if (!s.ok) {
-      current ??= { start: s.t, ms: 0, failed: 0, layers: {} };
+      current ??= { start: s.t, ms: 0, failed: 0, unknown: 0, layers: {} };
       current.failed++;
+      if (s.unknown) current.unknown++;
       if (s.layer) current.layers[s.layer] = (current.layers[s.layer] ?? 0) + 1;
     } else if (current) {
       current.end = answeredAt(s);
@@ -60,6 +70,7 @@ function mergeOverlapping(list: Outage[]): Outage[] {
     const last = merged[merged.length - 1];
     if (last && (last.end === undefined || o.start < last.end)) {
       last.failed += o.failed;
+      last.unknown += o.unknown;
       for (const [layer, n] of Object.entries(o.layers) as [FailureLayer, number][]) last.layers[layer] = (last.layers[layer] ?? 0) + n;
       if (last.end !== undefined) {
         last.end = o.end === undefined ? undefined : Math.max(last.end, o.end);
@@ -75,9 +86,12 @@ export function summarize(samples: readonly Sample[], until?: number): Summary {
   const byLayer: Summary['byLayer'] = {};
   for (const s of failedSamples) if (s.layer) byLayer[s.layer] = (byLayer[s.layer] ?? 0) + 1;
   const o = outages(samples, until);
+  const unknown = failedSamples.filter((s) => s.unknown).length;
   return {
     sent: samples.length,
     failed: failedSamples.length,
+    unknown,
+    certainlyFailed: failedSamples.length - unknown,
     availability: samples.length ? round(((samples.length - failedSamples.length) / samples.length) * 100, 3) : 100,
     outages: o,
     longestMs: round(Math.max(0, ...o.map((x) => x.ms)), 0),
@@ -111,19 +125,21 @@ export interface SecondBucket {
   second: number;
   sent: number;
   failed: number;
+  unknown: number;
   layers: Partial<Record<FailureLayer, number>>;
 }
 
 /** Requests per second of the window, by the second their request started. */
 export function timeline(samples: readonly Sample[], from: number, to: number): SecondBucket[] {
   const seconds = Math.max(1, Math.ceil((to - from) / 1000));
-  const buckets: SecondBucket[] = Array.from({ length: seconds }, (_, second) => ({ second, sent: 0, failed: 0, layers: {} }));
+  const buckets: SecondBucket[] = Array.from({ length: seconds }, (_, second) => ({ second, sent: 0, failed: 0, unknown: 0, layers: {} }));
   for (const s of samples) {
     const i = Math.floor((s.t - from) / 1000);
     if (i < 0 || i >= seconds) continue;
     buckets[i].sent++;
     if (!s.ok) {
       buckets[i].failed++;
+      if (s.unknown) buckets[i].unknown++;
       if (s.layer) buckets[i].layers[s.layer] = (buckets[i].layers[s.layer] ?? 0) + 1;
     }
   }

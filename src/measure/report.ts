@@ -40,8 +40,8 @@ export interface ExperimentReport {
   events: { ms: number; action: string; service: string; container: string }[];
   /** The broken component as the engine saw it: from its first stop event to healthy (or started) again. */
   engineOutageMs?: number;
-  /** For writes: the last counter value acknowledged before the first failure, and the first after. */
-  data?: { lastAcknowledged: number; firstAfter?: number; continued: boolean };
+  /** For writes: the counter around the failures, and whether it continued (see dataContinuity). */
+  data?: DataContinuity;
   /** Each code version that answered, with the first answer's time relative to the fault (deploys). */
   versions?: { version: string; firstMs: number }[];
   /** For scale scenarios: load before and after. */
@@ -125,8 +125,23 @@ function versionsOf(samples: readonly Sample[], faultAt: number): ExperimentRepo
   return [...first].map(([version, firstMs]) => ({ version, firstMs }));
 }
 
-/** Did the visit counter continue from the last value a client saw acknowledged? */
-export function dataContinuity(samples: readonly Sample[]): ExperimentReport['data'] {
+export interface DataContinuity {
+  /** The last counter value acknowledged before the first failed write. */
+  lastAcknowledged: number;
+  /** The first value acknowledged after it. */
+  firstAfter?: number;
+  /** Nothing acknowledged was lost: the counter went on above the last acknowledged value. */
+  continued: boolean;
+  /** Values between the two that no client saw acknowledged: failed writes that were applied after all. */
+  skipped?: number;
+  /** Failed writes of unknown outcome before the first acknowledged one after: how many may have been applied. */
+  unknownWrites: number;
+  /** Every skipped value is one of those writes; if not, a write reported as certainly failed was applied (or another client wrote). */
+  skipsExplained?: boolean;
+}
+
+/** Did the visit counter continue from the last value a client saw acknowledged, and do its gaps match the writes of unknown outcome? */
+export function dataContinuity(samples: readonly Sample[]): DataContinuity | undefined {
   const writes = byStart(samples).filter((s) => s.kind === 'write');
   const firstFailure = writes.findIndex((s) => !s.ok);
   if (firstFailure < 0) return undefined;
@@ -134,8 +149,12 @@ export function dataContinuity(samples: readonly Sample[]): ExperimentReport['da
   const after = writes.slice(firstFailure).filter((s) => s.ok && s.visits !== undefined);
   if (before.length === 0) return undefined;
   const lastAcknowledged = Math.max(...before.map((s) => s.visits!));
-  const firstAfter = after[0]?.visits;
-  return { lastAcknowledged, firstAfter, continued: firstAfter !== undefined && firstAfter > lastAcknowledged };
+  const next = after[0];
+  // A write sent before the first acknowledged one after the failures answered may have been applied before it.
+  const unknownWrites = writes.slice(firstFailure).filter((s) => s.unknown && (!next || s.t < next.t + next.ms)).length;
+  if (next?.visits === undefined) return { lastAcknowledged, continued: false, unknownWrites };
+  const skipped = Math.max(0, next.visits - lastAcknowledged - 1);
+  return { lastAcknowledged, firstAfter: next.visits, continued: next.visits > lastAcknowledged, skipped, unknownWrites, skipsExplained: skipped <= unknownWrites };
 }
 
 /** Compare what was measured with what the lab file says the student should see. */

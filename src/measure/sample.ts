@@ -11,6 +11,12 @@ export interface Sample {
   ms: number;
   ok: boolean;
   layer?: FailureLayer;
+  /**
+   * A failed request whose outcome is unknown: it was sent, then timed out or its connection was
+   * reset before an answer, or the app answered that its database write may have been applied.
+   * The others failed for certain: refused, not found in DNS, or an error answer.
+   */
+  unknown?: boolean;
   status?: number;
   detail?: string;
   /** The address www resolved to and the request went to. */

@@ -49,6 +49,8 @@ export const LABEL = {
   configHash: 'dev.infra-lab.config-hash',
   /** Containers infra-lab starts beside a lab's compose project (the probe, blue-green twins), by project name. */
   helper: 'dev.infra-lab.helper',
+  /** On a probe: host:pid of the infra-lab process it reports to; the probe is stale once that process is gone. */
+  controller: 'dev.infra-lab.controller',
 } as const;
 
 const render = (template: string, data: object) =>

@@ -7,7 +7,7 @@ import { projectNameOf, type RunContext } from './context.js';
 import { lockLab } from './lock.js';
 import { endpointsOf, projectContainers, serviceStates, type Endpoints, type ServiceState } from './state.js';
 import { COMPOSE_LABEL } from '../engine/runtime.js';
-import { removeHelpers } from './probe.js';
+import { helpersOf, removeHelpers, type Helper } from './probe.js';
 import { waitUntil } from './wait.js';
 import type { Flavor } from '../render/flavors.js';
 import type { Progress } from './events.js';
@@ -25,6 +25,8 @@ export interface LabStatus {
   services: ServiceState[];
   endpoints: Endpoints;
   volumes: string[];
+  /** Containers infra-lab runs beside the compose project (probes, twins). */
+  helpers: Helper[];
 }
 
 export async function labStatus(ctx: RunContext, project: Project): Promise<LabStatus> {
@@ -32,8 +34,9 @@ export async function labStatus(ctx: RunContext, project: Project): Promise<LabS
   const containers = await projectContainers(ctx.runtime, info.projectName);
   const services = serviceStates(lab, containers);
   const volumes = await ctx.runtime.volumes([`${COMPOSE_LABEL.project}=${info.projectName}`]);
+  const helpers = await helpersOf(ctx, info.projectName);
   const state = containers.length === 0 ? 'down' : services.every((s) => s.ready) ? 'up' : 'degraded';
-  return { lab: info.lab, title: info.title, flavor: info.flavor, projectDir: project.dir, projectName: info.projectName, project, state, services, endpoints: endpointsOf(lab, containers), volumes };
+  return { lab: info.lab, title: info.title, flavor: info.flavor, projectDir: project.dir, projectName: info.projectName, project, state, services, endpoints: endpointsOf(lab, containers), volumes, helpers };
 }
 
 /** A project folder under the home that cannot be read; it can still be taken down. */

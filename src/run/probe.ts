@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Lab } from '../lab/model.js';
@@ -7,6 +8,7 @@ import { imageFor, type Flavor } from '../render/flavors.js';
 import { PROBE_FILE } from '../render/generate.js';
 import { LABEL } from '../render/project.js';
 import { parseSample, type Sample } from '../measure/sample.js';
+import type { ContainerInfo } from '../engine/runtime.js';
 import type { RunContext } from './context.js';
 import type { LabStatus } from './labs.js';
 
@@ -18,6 +20,10 @@ export interface ProbeOptions {
 
 export interface RunningProbe {
   samples: Sample[];
+  /** Probes of earlier commands whose process is gone, removed before this one started. */
+  removedStale: number;
+  /** Resolves when the probe container has stopped: after stop(), or when something else removed it (infra-lab down). */
+  ended: Promise<void>;
   /** Stops the probe container and resolves with every sample it sent. */
   stop(): Promise<Sample[]>;
 }
@@ -33,6 +39,7 @@ export async function startProbe(ctx: RunContext, lab: Lab, status: LabStatus, o
   if (!dnsAddress) throw failure(`the lab's DNS server ${dns.name} has no address on ${network}; is it up? (infra-lab status ${lab.name})`);
   const https = lab.entrypoints.find((e) => e.protocol === 'https');
   const entry = https ?? lab.entrypoints.find((e) => e.protocol === 'http');
+  const removedStale = await removeStaleProbes(ctx, status.projectName);
   const samples: Sample[] = [];
   const errors: string[] = [];
   const running = await ctx.runtime.runContainer(
@@ -48,8 +55,9 @@ export async function startProbe(ctx: RunContext, lab: Lab, status: LabStatus, o
         PROBE_INTERVAL_MS: String(options.intervalMs),
         PROBE_TIMEOUT_MS: String(options.timeoutMs),
         ...(https ? { PROBE_CA: `/tls/${lab.domain}.crt` } : {}),
+        PROBE_UNTIL_STDIN_CLOSES: '1',
       },
-      labels: { [LABEL.lab]: lab.name, [LABEL.helper]: status.projectName },
+      labels: { [LABEL.lab]: lab.name, [LABEL.helper]: status.projectName, [LABEL.controller]: `${os.hostname()}:${process.pid}` },
       network,
       binds: {
         [path.join(status.projectDir, path.dirname(PROBE_FILE))]: '/probe',
@@ -67,6 +75,8 @@ export async function startProbe(ctx: RunContext, lab: Lab, status: LabStatus, o
   let stopped = false;
   return {
     samples,
+    removedStale,
+    ended: running.finished,
     async stop() {
       if (!stopped) {
         stopped = true;
@@ -77,6 +87,46 @@ export async function startProbe(ctx: RunContext, lab: Lab, status: LabStatus, o
       return samples;
     },
   };
+}
+
+export interface Helper {
+  name: string;
+  state: string;
+  /** probe: of watch, experiment, restart, deploy; twin: an app server's twin during a blue-green deploy. */
+  kind: 'probe' | 'twin';
+  /** A probe whose infra-lab process is gone (or that stopped): nothing reads it any more. */
+  stale: boolean;
+}
+
+/** The containers infra-lab runs beside a lab's compose project, so that status can show them. */
+export async function helpersOf(ctx: RunContext, projectName: string): Promise<Helper[]> {
+  const helpers = await ctx.runtime.containers([`${LABEL.helper}=${projectName}`]);
+  return helpers.map((c) => ({ name: c.name, state: c.state, kind: c.labels[LABEL.controller] ? 'probe' : 'twin', stale: isStaleProbe(c) }));
+}
+
+/**
+ * A probe normally ends with its process (see runContainer); one is stale if it stopped but was
+ * not removed, or if its process, on this machine, is gone: an engine that did not close its stdin.
+ */
+function isStaleProbe(c: ContainerInfo): boolean {
+  const controller = c.labels[LABEL.controller];
+  if (!controller) return false;
+  if (c.state !== 'running') return true;
+  const at = controller.lastIndexOf(':');
+  if (controller.slice(0, at) !== os.hostname()) return false;
+  try {
+    process.kill(Number(controller.slice(at + 1)), 0);
+    return false;
+  } catch (err) {
+    // EPERM: the process exists and belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+async function removeStaleProbes(ctx: RunContext, projectName: string): Promise<number> {
+  const stale = (await ctx.runtime.containers([`${LABEL.helper}=${projectName}`, LABEL.controller])).filter(isStaleProbe);
+  for (const c of stale) await ctx.runtime.remove(c.id);
+  return stale.length;
 }
 
 /** Removes the helper containers of a lab (a probe of an interrupted watch, twins of an interrupted deploy). */

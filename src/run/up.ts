@@ -74,6 +74,8 @@ async function upLocked(ctx: RunContext, labFile: Lab, options: UpOptions, progr
     return { lab: lab.name, projectDir, projectName, flavor, outcome: 'unchanged', services: before, endpoints: endpointsOf(lab, containers), ms: ctx.clock() - start };
   }
 
+  // Nothing has been started yet: an interruption until here has nothing to remove.
+  if (options.signal?.aborted) throw new ExitError(`interrupted before ${lab.name} was started; nothing to remove`, ExitCode.failed);
   progress({ kind: 'step', text: `starting ${lab.name} with ${await ctx.compose.describe()} in ${projectDir}` });
   try {
     await ctx.compose.up(projectDir, { signal: options.signal });
@@ -86,13 +88,26 @@ async function upLocked(ctx: RunContext, labFile: Lab, options: UpOptions, progr
   } catch (err) {
     if (options.signal?.aborted) {
       progress({ kind: 'step', text: 'interrupted: removing the half-started lab (the database volume is kept)' });
-      await ctx.compose.down(projectDir, { volumes: false });
+      await removeHalfStarted(ctx, projectDir, projectName);
       throw new ExitError(`interrupted; the lab ${lab.name} was removed, its database volume kept (infra-lab down ${lab.name} --volumes deletes it)`, ExitCode.failed);
     }
     if (err instanceof ExitError && err.code === ExitCode.failed && !/interrupted/.test(err.message))
       throw new ExitError(`${err.message}\nthe lab is left as it is so you can look: infra-lab status ${lab.name}, infra-lab logs <component>; remove it with infra-lab down ${lab.name}`, err.code, { cause: err });
     throw err;
   }
+}
+
+/**
+ * Removes what an interrupted compose up created. The engine finishes a create or start that compose
+ * had sent before it was stopped, so a container may appear after compose down looked: remove
+ * such stragglers by the project's label, then let compose remove the networks they held.
+ */
+async function removeHalfStarted(ctx: RunContext, projectDir: string, projectName: string): Promise<void> {
+  await ctx.compose.down(projectDir, { volumes: false });
+  const stragglers = await ctx.runtime.containers([`${COMPOSE_LABEL.project}=${projectName}`]);
+  if (stragglers.length === 0) return;
+  for (const c of stragglers) await ctx.runtime.remove(c.id);
+  await ctx.compose.down(projectDir, { volumes: false });
 }
 
 async function waitReady(ctx: RunContext, lab: Lab, projectName: string, options: UpOptions, progress: Progress, start: number): Promise<ServiceState[]> {

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
-import { runCli, type RunResult } from './cli.js';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { binary, runCli, type RunResult } from './cli.js';
 import { projectNameOf } from '../../src/run/context.js';
 
 /**
@@ -39,6 +39,32 @@ export class LiveLab {
 
   run(args: string[], timeoutMs = 600_000): RunResult {
     return runCli(args, { env: { INFRA_LAB_HOME: this.home }, timeoutMs });
+  }
+
+  /** Starts the binary in the background, as a user's second terminal would. */
+  spawn(args: string[]): Spawned {
+    const child = spawn(process.execPath, [binary, ...args], { env: { ...process.env, INFRA_LAB_HOME: this.home } });
+    const spawned: Spawned = {
+      child,
+      stdout: '',
+      stderr: '',
+      exited: new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal }))),
+      waitFor: (pattern, timeoutMs = 120_000) =>
+        new Promise((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`no ${pattern} on stderr in ${timeoutMs / 1000} s:\n${spawned.stderr}`)), timeoutMs);
+          const check = () => {
+            if (!pattern.test(spawned.stderr)) return;
+            clearTimeout(timer);
+            child.stderr!.off('data', check);
+            resolve();
+          };
+          child.stderr!.on('data', check);
+          check();
+        }),
+    };
+    child.stdout!.on('data', (c: Buffer) => (spawned.stdout += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (spawned.stderr += c.toString()));
+    return spawned;
   }
 
   up(): RunResult {
@@ -98,12 +124,22 @@ export function leftoversOf(projectName: string): string[] {
   ];
 }
 
+export interface Spawned {
+  child: ChildProcess;
+  stdout: string;
+  stderr: string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves once stderr matches the pattern. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+}
+
 export interface StatusJson {
   lab: string;
   state: string;
   projectDir: string;
   endpoints: { http?: string; https?: string; dns?: string; monitor?: string; all: Record<string, string> };
   volumes: string[];
+  helpers: { name: string; state: string; kind: string; stale: boolean }[];
   services: { component: string; ready: boolean; state: string; containers: { name: string; state: string; health: string | null; restarts: number; ports: unknown[]; addresses: Record<string, string> }[] }[];
 }
 

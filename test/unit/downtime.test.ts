@@ -21,7 +21,7 @@ test('no failure, no outage, 100% availability', () => {
 
 test('one gap: from the first failed request sent to the answer of the next successful one', () => {
   const s = summarize(series('...xxxx...'));
-  expect(s.outages).toEqual([{ start: 1_000_150, end: 1_000_355, ms: 205, failed: 4, layers: { database: 4 } }]);
+  expect(s.outages).toEqual([{ start: 1_000_150, end: 1_000_355, ms: 205, failed: 4, unknown: 0, layers: { database: 4 } }]);
   expect(s.availability).toBe(60);
 });
 
@@ -39,7 +39,7 @@ test('answers arriving out of order are put back in the order their requests sta
 
 test('a probe request that itself times out counts from when it started, not when it gave up', () => {
   const samples = [at(0), at(50, 't'), at(100, 't'), at(150)];
-  expect(outages(samples)).toEqual([{ start: 50, end: 155, ms: 105, failed: 2, layers: { timeout: 2 } }]);
+  expect(outages(samples)).toEqual([{ start: 50, end: 155, ms: 105, failed: 2, unknown: 0, layers: { timeout: 2 } }]);
 });
 
 test('a request sent during the outage that waited and was answered after it ends the outage at its answer', () => {
@@ -47,17 +47,17 @@ test('a request sent during the outage that waited and was answered after it end
   const samples = [at(0), at(100, 'x'), slow, at(250, 'x'), at(300)];
   // Sorted by start, the slow success (sent at 200) ends the first outage only at 1100, and the
   // failure sent at 250 falls inside it: one outage, as a user saw it.
-  expect(outages(samples)).toEqual([{ start: 100, end: 1100, ms: 1000, failed: 2, layers: { database: 2 } }]);
+  expect(outages(samples)).toEqual([{ start: 100, end: 1100, ms: 1000, failed: 2, unknown: 0, layers: { database: 2 } }]);
 });
 
 test('an outage still open at the end lasts until the end of the window', () => {
   const s = summarize(series('..xxx'), 1_000_400);
-  expect(s.outages).toEqual([{ start: 1_000_100, ms: 300, failed: 3, layers: { database: 3 } }]);
+  expect(s.outages).toEqual([{ start: 1_000_100, ms: 300, failed: 3, unknown: 0, layers: { database: 3 } }]);
 });
 
 test('samples starting at the same moment are ordered by sequence', () => {
   const samples = [at(100, 'x'), at(100), at(150)];
-  expect(outages(samples)).toEqual([{ start: 100, end: 105, ms: 5, failed: 1, layers: { database: 1 } }]);
+  expect(outages(samples)).toEqual([{ start: 100, end: 105, ms: 5, failed: 1, unknown: 0, layers: { database: 1 } }]);
 });
 
 test('time to detect and time to recover are measured from the fault', () => {
@@ -72,7 +72,36 @@ test('time to detect and time to recover are measured from the fault', () => {
 test('a per-second timeline counts requests by the second they started in, and drops those outside', () => {
   const samples = [at(-10, 'x'), at(0), at(999, 'd'), at(1000, 'x'), at(1500), at(2000)];
   expect(timeline(samples, 0, 2000)).toEqual([
-    { second: 0, sent: 2, failed: 1, layers: { dns: 1 } },
-    { second: 1, sent: 2, failed: 1, layers: { database: 1 } },
+    { second: 0, sent: 2, failed: 1, unknown: 0, layers: { dns: 1 } },
+    { second: 1, sent: 2, failed: 1, unknown: 0, layers: { database: 1 } },
   ]);
+});
+
+describe('requests of unknown outcome are counted apart from those that certainly failed', () => {
+  // 'u': sent, then timed out with no answer (it may have been carried out); 'x' refused by the database.
+  const unknownAt = (t: number): Sample => ({ ...at(t, 't'), unknown: true });
+
+  test('in the summary: failed = certainly failed + unknown; availability counts both as failed', () => {
+    const samples = [at(0), at(50, 'x'), unknownAt(100), unknownAt(150), at(200, 'x'), at(250)];
+    const s = summarize(samples);
+    expect(s).toMatchObject({ sent: 6, failed: 4, unknown: 2, certainlyFailed: 2 });
+    expect(s.availability).toBeCloseTo(33.333, 3);
+  });
+
+  test('in each outage, also when two outages merge', () => {
+    const slow = { ...at(200), ms: 900 };
+    const samples = [at(0), unknownAt(100), slow, at(250, 'x'), unknownAt(260), at(300)];
+    expect(outages(samples)).toEqual([{ start: 100, end: 1100, ms: 1000, failed: 3, unknown: 2, layers: { timeout: 2, database: 1 } }]);
+  });
+
+  test('in the per-second timeline', () => {
+    expect(timeline([unknownAt(10), at(20, 'x'), at(1200), unknownAt(1300)], 0, 2000).map((b) => [b.failed, b.unknown])).toEqual([
+      [2, 1],
+      [1, 1],
+    ]);
+  });
+
+  test('none sent, none unknown', () => {
+    expect(summarize([])).toMatchObject({ sent: 0, failed: 0, unknown: 0, certainlyFailed: 0, availability: 100 });
+  });
 });

@@ -32,8 +32,27 @@ describe('judging an experiment against the lab file', () => {
 
   test('a lost write is reported', () => {
     const w = (t: number, ok: boolean, visits?: number): Sample => sample(t, ok, { kind: 'write', visits });
-    expect(dataContinuity([w(0, true, 7), w(1000, false), w(6000, true, 8)])).toEqual({ lastAcknowledged: 7, firstAfter: 8, continued: true });
-    expect(dataContinuity([w(0, true, 7), w(1000, false), w(6000, true, 1)])).toEqual({ lastAcknowledged: 7, firstAfter: 1, continued: false });
+    expect(dataContinuity([w(0, true, 7), w(1000, false), w(6000, true, 8)])).toEqual({ lastAcknowledged: 7, firstAfter: 8, continued: true, skipped: 0, unknownWrites: 0, skipsExplained: true });
+    expect(dataContinuity([w(0, true, 7), w(1000, false), w(6000, true, 1)])).toEqual({ lastAcknowledged: 7, firstAfter: 1, continued: false, skipped: 0, unknownWrites: 0, skipsExplained: true });
+    expect(dataContinuity([w(0, true, 7), w(1000, false)])).toEqual({ lastAcknowledged: 7, continued: false, unknownWrites: 0 });
+  });
+
+  test('writes of unknown outcome explain a counter that skipped; writes that certainly failed do not', () => {
+    const w = (t: number, ok: boolean, over: Partial<Sample> = {}): Sample => sample(t, ok, { kind: 'write', ...over });
+    const unknown = (t: number) => w(t, false, { layer: 'timeout', unknown: true, ms: 2000 });
+    // Two writes timed out after being sent; the database applied one of them when it came back.
+    expect(dataContinuity([w(0, true, { visits: 7 }), unknown(1000), unknown(1100), w(1200, false), w(6000, true, { visits: 9 })])).toEqual({
+      lastAcknowledged: 7,
+      firstAfter: 9,
+      continued: true,
+      skipped: 1,
+      unknownWrites: 2,
+      skipsExplained: true,
+    });
+    // Only one write's outcome was unknown, yet two values were skipped.
+    expect(dataContinuity([w(0, true, { visits: 7 }), unknown(1000), w(1200, false), w(6000, true, { visits: 10 })])).toMatchObject({ skipped: 2, unknownWrites: 1, skipsExplained: false, continued: true });
+    // A write of unknown outcome sent after the first acknowledged one cannot explain a gap before it.
+    expect(dataContinuity([w(0, true, { visits: 7 }), w(1000, false), w(6000, true, { visits: 9 }), unknown(7000)])).toMatchObject({ skipped: 1, unknownWrites: 0, skipsExplained: false });
   });
 
   test('without an expectation (a measured restart or deploy) there is no verdict', () => {
@@ -90,4 +109,19 @@ describe('which limit a load ran into', () => {
   test('nothing saturated', () => {
     expect(whichLimit({ ...base, containers: [app(0.1)] })).toMatch(/^none of the CPUs/);
   });
+});
+
+test('the summary tells requests of unknown outcome from those that certainly failed, and says why it matters', async () => {
+  const { formatSummary } = await import('../../src/cli/report.js');
+  const { summarize } = await import('../../src/measure/downtime.js');
+  const lines = formatSummary(summarize([sample(0, true), sample(50, false), sample(100, false, { layer: 'timeout', unknown: true }), sample(150, true)]), 1000);
+  expect(lines[0]).toBe('4 requests in 1.0 s: 2 failed (1 certainly, 1 of unknown outcome), availability 50%');
+  expect(lines).toContain(
+    'unknown outcome: the request was sent, then timed out or was cut off before an answer (or the app could not tell whether its database applied it), so it may have been carried out; a client that retries such a write may apply it twice.',
+  );
+  expect(formatSummary(summarize([sample(0, true), sample(50, false), sample(100, true)]), 1000)).toEqual([
+    '3 requests in 1.0 s: 1 failed, availability 66.667%',
+    'downtime: longest 55 ms, total 55 ms in 1 outage(s)',
+    'failures by layer: database 1',
+  ]);
 });

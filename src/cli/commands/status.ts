@@ -41,6 +41,8 @@ function show(statuses: LabStatus[], anyDamaged: boolean, options: StatusOptions
     );
     for (const line of table(['COMPONENT', 'ROLE', 'STATE', 'HEALTH', 'RESTARTS', 'UPTIME', 'PORTS'], rows)) output.out(`  ${line}`);
     for (const [k, v] of Object.entries(s.endpoints.all)) output.out(`  ${k}: ${v}`);
+    for (const h of s.helpers)
+      output.out(`  helper: ${h.name} (${h.kind}, ${h.state}${h.stale ? '; stale: the infra-lab command it served is gone; the next watch, experiment or down removes it' : ''})`);
     output.out('');
   }
 }
@@ -53,6 +55,7 @@ function toJson(s: LabStatus, now: number) {
     projectDir: s.projectDir,
     endpoints: s.endpoints,
     volumes: s.volumes,
+    helpers: s.helpers,
     services: s.services.map((svc) => ({
       component: svc.component,
       role: svc.role,

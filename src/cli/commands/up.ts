@@ -3,6 +3,7 @@ import type { RunContext } from '../../run/context.js';
 import { labOfRef } from '../../run/labs.js';
 import { up } from '../../run/up.js';
 import { progressPrinter } from '../progress.js';
+import { onInterrupt, signalName } from '../on-interrupt.js';
 import { seconds, type Output } from '../output.js';
 
 export interface UpCommandOptions {
@@ -13,17 +14,19 @@ export interface UpCommandOptions {
   timeout?: number;
 }
 
-/** `infra-lab up <lab>`: start a lab and show where to reach it. Ctrl-C cleans up. */
-export async function upCommand(ref: string, options: UpCommandOptions, ctx: RunContext, output: Output): Promise<void> {
-  const { lab, labText } = labOfRef(ctx, ref);
-  if (options.verbose) output.progress(`engine: ${ctx.runtime.endpoint.address} (${ctx.runtime.endpoint.source}); compose: ${await ctx.compose.describe()}`);
+/** `infra-lab up <lab>`: start a lab and show where to reach it. Ctrl-C (or SIGTERM, SIGHUP) removes the half-started lab. */
+export async function upCommand(ref: string, options: UpCommandOptions, context: () => Promise<RunContext>, output: Output): Promise<void> {
+  // Listen first: a signal that comes while the engine is being found must not kill the process later, in the middle of compose up.
   const controller = new AbortController();
-  const onSigint = () => {
-    output.progress('Ctrl-C: stopping…');
+  const stopListening = onInterrupt((signal, count) => {
+    if (count === 1) output.progress(`${signalName(signal)}: stopping…`);
+    else output.progress(`${signalName(signal)}: still cleaning up; a moment…`);
     controller.abort();
-  };
-  process.once('SIGINT', onSigint);
+  });
   try {
+    const ctx = await context();
+    const { lab, labText } = labOfRef(ctx, ref);
+    if (options.verbose) output.progress(`engine: ${ctx.runtime.endpoint.address} (${ctx.runtime.endpoint.source}); compose: ${await ctx.compose.describe()}`);
     const result = await up(ctx, lab, { flavor: options.flavor, labText, force: options.force, signal: controller.signal, timeoutMs: options.timeout ? options.timeout * 1000 : undefined }, progressPrinter(output, !!options.verbose));
     if (options.json) {
       output.out(JSON.stringify({ ...result, services: result.services.map((s) => ({ component: s.component, state: s.summary })) }, null, 2));
@@ -52,6 +55,6 @@ export async function upCommand(ref: string, options: UpCommandOptions, ctx: Run
     output.out(`  infra-lab status ${lab.name}`);
     output.out(`  infra-lab down ${lab.name}`);
   } finally {
-    process.removeListener('SIGINT', onSigint);
+    stopListening();
   }
 }

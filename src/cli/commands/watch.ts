@@ -4,6 +4,9 @@ import { startProbe } from '../../run/probe.js';
 import { summarize } from '../../measure/downtime.js';
 import { LAYER_MARK, type Sample } from '../../measure/sample.js';
 import type { Output } from '../output.js';
+import { onInterrupt } from '../on-interrupt.js';
+import { projectContainers } from '../../run/state.js';
+import { failure } from '../../errors.js';
 import { formatSummary } from '../report.js';
 
 export interface WatchOptions {
@@ -35,6 +38,7 @@ export async function watchCommand(options: WatchOptions, ctx: RunContext, outpu
   });
   if (!options.json) {
     output.progress(`Watching www.${lab.domain} in ${lab.name} every ${options.interval} ms, from inside the lab's network. Ctrl-C ends with a summary.`);
+    if (probe.removedStale) output.progress(`  removed ${probe.removedStale} leftover probe(s) of earlier commands that were no longer running`);
     output.progress("  '.' ok   D dns   C connect   T timeout   H http 5xx from nginx/LB   B database");
   }
   const started = ctx.clock();
@@ -51,13 +55,41 @@ export async function watchCommand(options: WatchOptions, ctx: RunContext, outpu
       output.out(`${new Date(second * 1000).toLocaleTimeString('en-GB')}  ${marks.padEnd(Math.ceil(1000 / options.interval))}  ${failed ? `${failed}/${samples.length} failed` : `${samples.length} ok`}`);
     }
   }, 250);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    if (options.duration) setTimeout(resolve, options.duration * 1000);
-  });
+  const ended = await untilEnd(ctx, status.projectName, probe.ended, options.duration);
   clearInterval(printer);
-  const samples = await probe.stop();
-  if (options.json) return;
-  output.out('');
-  for (const line of formatSummary(summarize(samples, ctx.clock()), ctx.clock() - started)) output.out(line);
+  const samples = await probe.stop().catch((err: unknown) => {
+    // The lab went away under the probe: what it sent so far is still worth a summary.
+    if (ended === 'lab gone') return probe.samples;
+    throw err;
+  });
+  if (!options.json) {
+    output.out('');
+    for (const line of formatSummary(summarize(samples, ctx.clock()), ctx.clock() - started)) output.out(line);
+  }
+  if (ended === 'lab gone') throw failure(`the lab ${lab.name} was taken down while watch ran (its containers are gone); nothing left to watch`);
+  if (ended === 'probe gone') throw failure(`the probe stopped by itself (removed by something else?); start watch again (infra-lab status ${lab.name})`);
+}
+
+/**
+ * Until the user stops the watch (Ctrl-C, SIGTERM, SIGHUP), its duration is over, or there is
+ * nothing left to watch: the probe container went away (infra-lab down removes it) or the lab's
+ * containers did (compose down by hand leaves the probe running on its own).
+ */
+async function untilEnd(ctx: RunContext, projectName: string, probeEnded: Promise<void>, durationS?: number): Promise<'stopped' | 'lab gone' | 'probe gone'> {
+  const labGone = async () => (await projectContainers(ctx.runtime, projectName)).length === 0;
+  let stopListening = () => {};
+  let timer: NodeJS.Timeout | undefined;
+  let poll: NodeJS.Timeout | undefined;
+  try {
+    return await new Promise((resolve) => {
+      stopListening = onInterrupt(() => resolve('stopped'));
+      if (durationS) timer = setTimeout(() => resolve('stopped'), durationS * 1000);
+      void probeEnded.then(async () => resolve((await labGone().catch(() => false)) ? 'lab gone' : 'probe gone'));
+      poll = setInterval(() => void labGone().then((gone) => gone && resolve('lab gone'), () => undefined), 2000);
+    });
+  } finally {
+    stopListening();
+    clearTimeout(timer);
+    clearInterval(poll);
+  }
 }

@@ -9,7 +9,8 @@
  *   GET /metrics     request counters in the Prometheus text format
  *
  * A failure to reach a database answers 503 with the header X-Failure-Layer: database,
- * so probes can tell it from a failure of nginx or the load balancer.
+ * so probes can tell it from a failure of nginx or the load balancer, and X-Write-Outcome: unknown
+ * when a write was sent to the database but no answer said whether it was applied.
  */
 import http from 'node:http';
 import os from 'node:os';
@@ -28,6 +29,8 @@ const config = {
 };
 
 class DatabaseError extends Error {
+  /** unknown: a write reached the database and no answer said it failed, so it may have been applied. */
+  writeOutcome?: 'unknown';
   constructor(
     readonly database: string,
     cause: unknown,
@@ -97,13 +100,28 @@ class Database {
 const writeDb = new Database(config.write.name, config.write.host);
 const readDb = config.read.host === config.write.host ? writeDb : new Database(config.read.name, config.read.host);
 
-/** Adds one visit on the primary; returns the value written (LAST_INSERT_ID keeps it per connection). */
-function addVisit(): Promise<number> {
-  return writeDb.use(async (conn) => {
-    await conn.query({ sql: 'UPDATE counter SET visits = LAST_INSERT_ID(visits + 1) WHERE id = 1', timeout: config.timeoutMs });
-    const [rows] = await conn.query({ sql: 'SELECT LAST_INSERT_ID() AS visits', timeout: config.timeoutMs });
-    return Number((rows as { visits: number }[])[0].visits);
-  });
+/**
+ * Adds one visit on the primary; returns the value written (LAST_INSERT_ID keeps it per connection).
+ * When the UPDATE was sent and then timed out or lost its connection, the database may still apply
+ * it (a paused server does when it resumes): the error says the outcome is unknown.
+ */
+async function addVisit(): Promise<number> {
+  const update = { sent: false, refused: false };
+  try {
+    return await writeDb.use(async (conn) => {
+      update.sent = true;
+      await conn.query({ sql: 'UPDATE counter SET visits = LAST_INSERT_ID(visits + 1) WHERE id = 1', timeout: config.timeoutMs }).catch((err: { sqlState?: string }) => {
+        // An SQL error is the server's answer: the statement was not applied.
+        update.refused = !!err.sqlState;
+        throw err;
+      });
+      const [rows] = await conn.query({ sql: 'SELECT LAST_INSERT_ID() AS visits', timeout: config.timeoutMs });
+      return Number((rows as { visits: number }[])[0].visits);
+    });
+  } catch (err) {
+    if (err instanceof DatabaseError && update.sent && !update.refused) err.writeOutcome = 'unknown';
+    throw err;
+  }
 }
 
 /** Reads the counter from the read database, falling back to the primary when the replica is gone. */
@@ -185,8 +203,9 @@ through web server <strong id="web">${escapeHtml(web)}</strong>.</p>
     return 404;
   } catch (err) {
     if (!(err instanceof DatabaseError)) throw err;
-    send(res, 503, 'application/json', JSON.stringify({ error: 'database', database: err.database, detail: err.message }), {
+    send(res, 503, 'application/json', JSON.stringify({ error: 'database', database: err.database, detail: err.message, writeOutcome: err.writeOutcome }), {
       'x-failure-layer': 'database',
+      ...(err.writeOutcome ? { 'x-write-outcome': err.writeOutcome } : {}),
     });
     return 503;
   }

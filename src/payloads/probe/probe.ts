@@ -6,7 +6,8 @@
  * and prints one JSON line per request on stdout. Bundled into dist/payloads/probe/probe.cjs.
  *
  * Environment: PROBE_DNS (server address), PROBE_DOMAIN, PROBE_SCHEME (http|https),
- * PROBE_PORT, PROBE_INTERVAL_MS, PROBE_TIMEOUT_MS, PROBE_CA (file, for https), PROBE_COUNT (0: forever).
+ * PROBE_PORT, PROBE_INTERVAL_MS, PROBE_TIMEOUT_MS, PROBE_CA (file, for https), PROBE_COUNT (0: forever),
+ * PROBE_UNTIL_STDIN_CLOSES (1: end when stdin closes).
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -32,6 +33,8 @@ class ProbeError extends Error {
     readonly stage: 'dns' | 'http',
     readonly code: string | undefined,
     message: string,
+    /** The connection was made, so the request went out: whatever failed after, the server may have acted on it. */
+    readonly sent = false,
   ) {
     super(message);
   }
@@ -66,7 +69,7 @@ function request(address: string, path: string, deadline: number): Promise<Answe
         res.setEncoding('utf8');
         res.on('data', (c: string) => (body += c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-        res.on('error', (err) => reject(new ProbeError('http', (err as NodeJS.ErrnoException).code, err.message)));
+        res.on('error', (err) => reject(new ProbeError('http', (err as NodeJS.ErrnoException).code, err.message, true)));
       },
     );
     let connected = false;
@@ -79,7 +82,7 @@ function request(address: string, path: string, deadline: number): Promise<Answe
       clearTimeout(timer);
       clearTimeout(connectTimer);
     });
-    req.on('error', (err: NodeJS.ErrnoException) => reject(new ProbeError('http', err.code, err.message)));
+    req.on('error', (err: NodeJS.ErrnoException) => reject(new ProbeError('http', err.code, err.message, connected)));
     req.end();
   });
 }
@@ -98,7 +101,8 @@ async function once(seq: number): Promise<Sample> {
         const layer = classifyStatus(answer.status, answer.headers['x-failure-layer'] as string | undefined);
         const instance = answer.headers['x-app-instance'] as string | undefined;
         const version = answer.headers['x-app-version'] as string | undefined;
-        if (layer) return done({ ok: false, layer, status: answer.status, address, instance, detail: answer.body.slice(0, 200) });
+        const unknown = answer.headers['x-write-outcome'] === 'unknown' ? { unknown: true } : {};
+        if (layer) return done({ ok: false, layer, status: answer.status, address, instance, detail: answer.body.slice(0, 200), ...unknown });
         const visits = kind === 'write' ? (JSON.parse(answer.body) as { visits: number }).visits : undefined;
         return done({ ok: true, status: answer.status, address, instance, version, visits });
       } catch (err) {
@@ -112,7 +116,7 @@ async function once(seq: number): Promise<Sample> {
   } catch (err) {
     const e = err as ProbeError;
     const code = e.code === 'ECONNECTTIMEOUT' ? 'ETIMEDOUT' : e.code;
-    return done({ ok: false, layer: classifyError(e.stage ?? 'http', code), detail: `${e.code ?? ''} ${e.message}`.trim() });
+    return done({ ok: false, layer: classifyError(e.stage ?? 'http', code), detail: `${e.code ?? ''} ${e.message}`.trim(), ...(e.sent ? { unknown: true } : {}) });
   }
 }
 
@@ -137,4 +141,11 @@ function tick() {
 }
 process.on('SIGTERM', () => process.exit(0));
 process.on('SIGINT', () => process.exit(0));
+// infra-lab keeps the probe's stdin open for as long as the command that started it runs; when that
+// command ends (even killed), stdin closes and the probe ends with it instead of probing forever.
+if (env.PROBE_UNTIL_STDIN_CLOSES === '1') {
+  process.stdin.on('end', () => process.exit(0));
+  process.stdin.on('close', () => process.exit(0));
+  process.stdin.resume();
+}
 tick();
