@@ -7,7 +7,7 @@ import { appBundle, probeBundle } from '../paths.js';
 import { VERSION } from '../version.js';
 import { blockFor } from './addresses.js';
 import type { Flavor } from './flavors.js';
-import { renderProject, stableContent, type ProjectFile, type RenderInput } from './project.js';
+import { renderProject, stableContent, TLS_FILES, type ProjectFile, type RenderInput } from './project.js';
 import { formatEnvFile, parseEnvFile, projectEnv } from './secrets.js';
 import { generateCertificate } from './tls.js';
 
@@ -54,8 +54,8 @@ export const withReplicas = (lab: Lab, replicas: Record<string, number> | undefi
   replicas ? { ...lab, components: lab.components.map((c) => (replicas[c.name] ? { ...c, replicas: replicas[c.name] } : c)) } : lab;
 
 /** The lab's certificate (where its load balancer terminates TLS), for clients to trust. */
-export function readLabCa(projectDir: string, domain: string): string | undefined {
-  const file = path.join(projectDir, 'tls', `${domain}.crt`);
+export function readLabCa(projectDir: string): string | undefined {
+  const file = path.join(projectDir, 'tls', TLS_FILES.cert);
   return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
 }
 
@@ -105,11 +105,11 @@ export async function generateProject(lab: Lab, options: GenerateOptions): Promi
   files.push({ path: '.env', content: formatEnvFile(env), mode: 0o600 });
 
   const tlsDir = path.join(dir, 'tls');
-  if (lab.components.some((c) => c.tls) && !fs.existsSync(path.join(tlsDir, `${lab.domain}.pem`))) {
+  if (lab.components.some((c) => c.tls) && !fs.existsSync(path.join(tlsDir, TLS_FILES.pem))) {
     const tls = await generateCertificate(lab.domain);
-    files.push({ path: `tls/${lab.domain}.crt`, content: tls.cert });
-    files.push({ path: `tls/${lab.domain}.key`, content: tls.key, mode: 0o600 });
-    files.push({ path: `tls/${lab.domain}.pem`, content: tls.cert + tls.key, mode: 0o600 });
+    files.push({ path: `tls/${TLS_FILES.cert}`, content: tls.cert });
+    files.push({ path: `tls/${TLS_FILES.key}`, content: tls.key, mode: 0o600 });
+    files.push({ path: `tls/${TLS_FILES.pem}`, content: tls.cert + tls.key, mode: 0o600 });
   }
 
   const info: ProjectInfo = {

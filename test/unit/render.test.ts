@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { parse } from 'yaml';
 import { resolveLab } from '../../src/lab/load.js';
 import { renderProject, zoneRecords } from '../../src/render/project.js';
 import { addressLab, blockFor, overlaps } from '../../src/render/addresses.js';
@@ -98,9 +99,9 @@ test('the debian flavor serves the zone with BIND, the official one with CoreDNS
   const official = renderProject(fixedInput('single-server', 'official'));
   const debian = renderProject(fixedInput('single-server', 'debian'));
   expect(official.map((f) => f.path)).toContain('config/dns/Corefile');
-  expect(official.find((f) => f.path === 'docker-compose.yml')!.content).toContain('command: ["-conf","/etc/coredns/Corefile"]');
+  expect(parse(official.find((f) => f.path === 'docker-compose.yml')!.content).services.dns.command).toEqual(['-conf', '/etc/coredns/Corefile']);
   expect(debian.map((f) => f.path)).toContain('config/dns/named.conf');
-  const zone = (files: typeof official) => files.find((f) => f.path === 'config/dns/db.foobar.com')!.content;
+  const zone = (files: typeof official) => files.find((f) => f.path === 'config/dns/lab.zone')!.content;
   expect(zone(official)).toBe(zone(debian));
 });
 

@@ -101,7 +101,7 @@ export async function loadCommand(options: LoadCommandOptions, ctx: RunContext, 
   const r = await runLoad(ctx, status, {
     url,
     host: `www.${lab.domain}`,
-    ca: url.startsWith('https') ? readLabCa(status.projectDir, lab.domain) : undefined,
+    ca: url.startsWith('https') ? readLabCa(status.projectDir) : undefined,
     path: options.path,
     connections: options.connections,
     durationS: options.duration,

@@ -1,5 +1,6 @@
 import { resolveLab } from '../../lab/load.js';
 import type { Flavor } from '../../render/flavors.js';
+import { TLS_FILES } from '../../render/project.js';
 import type { RunContext } from '../../run/context.js';
 import { up } from '../../run/up.js';
 import { progressPrinter } from '../progress.js';
@@ -34,7 +35,7 @@ export async function upCommand(ref: string, options: UpCommandOptions, ctx: Run
         ? `${lab.name} is already up and matches its lab file; nothing changed.`
         : `${lab.name} is up (${result.outcome === 'updated' ? 'updated to the lab file' : 'started'}) in ${seconds(result.ms)}.`,
     );
-    if (e.https) output.out(`  site:     ${e.https}  (Host: www.${lab.domain}; certificate in ${result.projectDir}/tls/${lab.domain}.crt)`);
+    if (e.https) output.out(`  site:     ${e.https}  (Host: www.${lab.domain}; certificate in ${result.projectDir}/tls/${TLS_FILES.cert})`);
     if (e.http) output.out(`  site:     ${e.http}  (Host: www.${lab.domain})`);
     if (e.dns) output.out(`  dns:      ${e.dns}`);
     if (e.monitor) output.out(`  monitor:  ${e.monitor}`);
@@ -47,7 +48,7 @@ export async function upCommand(ref: string, options: UpCommandOptions, ctx: Run
       output.out(`  dig @${host} -p ${port} www.${lab.domain}`);
     }
     const site = e.https ?? e.http;
-    if (site) output.out(`  curl ${e.https ? `--cacert ${result.projectDir}/tls/${lab.domain}.crt --resolve www.${lab.domain}:${new URL(site).port}:127.0.0.1 https://www.${lab.domain}:${new URL(site).port}/` : `-H 'Host: www.${lab.domain}' ${site}api/visits`}`);
+    if (site) output.out(`  curl ${e.https ? `--cacert ${result.projectDir}/tls/${TLS_FILES.cert} --resolve www.${lab.domain}:${new URL(site).port}:127.0.0.1 https://www.${lab.domain}:${new URL(site).port}/` : `-H 'Host: www.${lab.domain}' ${site}api/visits`}`);
     output.out(`  infra-lab status ${lab.name}`);
     output.out(`  infra-lab down ${lab.name}`);
   } finally {
