@@ -57,10 +57,7 @@ export function builtinLabs(): Lab[] {
 /** A lab by built-in name or by file path. */
 export function resolveLab(ref: string): Lab {
   const looksLikeFile = /[\\/]/.test(ref) || /\.ya?ml$/.test(ref);
-  if (looksLikeFile) {
-    if (!fs.existsSync(ref)) throw usageError(`lab file not found: ${ref}`);
-    return loadLabFile(ref);
-  }
+  if (looksLikeFile) return loadLabFile(ref);
   const file = path.join(labsDir, `${ref}.yaml`);
   if (!builtinFiles().includes(`${ref}.yaml`)) {
     const known = builtinLabs().map((l) => l.name);
@@ -73,7 +70,9 @@ export function resolveLab(ref: string): Lab {
 }
 
 export function loadLabFile(file: string): Lab {
-  const shown = path.relative(process.cwd(), file) || file;
+  // Shown relative to where the user is, unless that means climbing out of it.
+  const relative = path.relative(process.cwd(), file);
+  const shown = relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
   return parseLab(readLabText(file, shown), shown);
 }
 
@@ -119,7 +118,7 @@ export function openProblem(err: NodeJS.ErrnoException): string {
     case 'EISDIR':
       return 'is a folder, not a lab file; give the path of a .yaml file';
     case 'ENOTDIR':
-      return 'a part of this path is a file, not a folder';
+      return 'lab file not found (a part of the path is a file, not a folder)';
     case 'ENAMETOOLONG':
       return 'the path is too long';
     case 'ELOOP':
@@ -154,7 +153,9 @@ export function parseLab(text: string, file: string): Lab {
     const { line, col } = lineCounter.linePos(offset);
     return new LabFileError(file, line, col, detail);
   };
-  if (!Array.isArray(docs)) throw at(0, 'a lab file is a YAML mapping with name, title, stage, description, domain, networks, components, dns and entrypoints');
+  const notAMapping = () => at(0, 'a lab file is a YAML mapping with name, title, stage, description, domain, networks, components, dns and entrypoints');
+  // An empty file (or only comments) holds no document at all.
+  if (!Array.isArray(docs) || docs.length === 0) throw notAMapping();
   const doc = docs[0];
   if (docs.length > 1) throw at(docs[1].range[0], 'a second YAML document (after ---); a lab file is one document');
   if (doc.errors.length > 0) {
@@ -165,9 +166,7 @@ export function parseLab(text: string, file: string): Lab {
   const deep = tooDeep(doc);
   if (deep) throw at(deep.range?.[0] ?? 0, `nested more than ${MAX_DEPTH} levels deep; a lab file needs far fewer`);
   const data = toData(doc, at);
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw at(0, 'a lab file is a YAML mapping with name, title, stage, description, domain, networks, components, dns and entrypoints');
-  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw notAMapping();
   const validate = validator();
   if (!validate(data)) {
     const problem = schemaProblems(validate.errors ?? [], doc)[0];
