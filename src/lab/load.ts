@@ -17,7 +17,7 @@ export class LabFileError extends ExitError {
     readonly column: number,
     readonly detail: string,
   ) {
-    super(`${file}:${line}:${column}: ${oneLine(detail)}`, ExitCode.usage);
+    super(oneLine(`${file}:${line}:${column}: ${detail}`), ExitCode.usage);
     this.name = 'LabFileError';
   }
 }
