@@ -10,6 +10,8 @@ import type { Flavor } from './flavors.js';
 import { renderProject, stableContent, TLS_FILES, type ProjectFile, type RenderInput } from './project.js';
 import { formatEnvFile, parseEnvFile, projectEnv } from './secrets.js';
 import { generateCertificate } from './tls.js';
+import { commentLine } from './yaml-file.js';
+import { readLabText } from '../lab/load.js';
 
 /** What infra-lab records about a project it generated (infra-lab.json in the project folder). */
 export interface ProjectInfo {
@@ -100,7 +102,7 @@ export async function generateProject(lab: Lab, options: GenerateOptions): Promi
     version: VERSION,
   });
   files.push({ path: PROBE_FILE, content: fs.readFileSync(probeBundle, 'utf8') });
-  files.push({ path: LAB_COPY, content: `# The lab file this project was generated from (${lab.source}), copied by infra-lab.\n${fs.readFileSync(lab.source, 'utf8')}` });
+  files.push({ path: LAB_COPY, content: `# The lab file this project was generated from (${commentLine(lab.source)}), copied by infra-lab.\n${readLabText(lab.source)}` });
   const contentHash = hashFiles(files);
   files.push({ path: '.env', content: formatEnvFile(env), mode: 0o600 });
 
