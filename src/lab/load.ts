@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { isAlias, isCollection, isMap, isPair, isScalar, LineCounter, parseAllDocuments, type Document, type Node as YamlNode } from 'yaml';
+import { isAlias, isCollection, isMap, isPair, isScalar, LineCounter, parseAllDocuments, visit, type Alias, type Document, type Node as YamlNode } from 'yaml';
 import { labsDir, schemaFile } from '../paths.js';
 import { ExitCode, ExitError, usageError } from '../errors.js';
 import { closest } from './suggest.js';
@@ -189,23 +189,19 @@ function toData(doc: Document, at: (offset: number, detail: string) => LabFileEr
     return doc.toJS({ maxAliasCount: MAX_ALIASES });
   } catch (err) {
     if (!(err instanceof ReferenceError)) throw err;
-    const aliases: YamlNode[] = [];
-    const walk = (n: unknown): void => {
-      if (isAlias(n)) aliases.push(n);
-      else if (isCollection(n)) n.items.forEach(walk);
-      else if (isPair(n)) [n.key, n.value].forEach(walk);
-    };
-    walk(doc.contents);
+    // In document order: an alias refers to an anchor set before it.
+    const aliases: Alias[] = [];
     const anchors = new Set<string>();
-    const collect = (n: unknown): void => {
-      if (isScalar(n) || isCollection(n)) if (n.anchor) anchors.add(n.anchor);
-      if (isCollection(n)) n.items.forEach(collect);
-      else if (isPair(n)) [n.key, n.value].forEach(collect);
-    };
-    collect(doc.contents);
-    const unresolved = aliases.find((a) => isAlias(a) && !anchors.has(a.source));
-    if (/unresolved/i.test(err.message) && unresolved && isAlias(unresolved))
-      throw at(unresolved.range?.[0] ?? 0, `the alias *${unresolved.source} refers to no anchor &${unresolved.source} before it`);
+    let unresolved: Alias | undefined;
+    visit(doc, {
+      Node(_, node) {
+        if (isAlias(node)) {
+          aliases.push(node);
+          if (!anchors.has(node.source)) unresolved ??= node;
+        } else if (node.anchor) anchors.add(node.anchor);
+      },
+    });
+    if (unresolved) throw at(unresolved.range?.[0] ?? 0, `the alias *${unresolved.source} refers to no anchor &${unresolved.source} before it`);
     throw at(aliases[0]?.range?.[0] ?? 0, `YAML aliases (*name) expand to more than ${MAX_ALIASES} copies; write the values out instead`);
   }
 }

@@ -47,3 +47,9 @@ test('a message quoting hostile text stays one line', () => {
   expect(e.message).toBe("a\\nb.yaml:1:2: title: 'x\\ny\\u000d\\u2028z'");
   expect(e.code).toBe(2);
 });
+
+test('a few aliases, as people use them for repeated values, are fine', () => {
+  const file = path.join(tmp, 'aliases.yaml');
+  fs.writeFileSync(file, good.replace('  - name: public', '  - name: &pub public').replace('networks: [public]', 'networks: [*pub]'));
+  expect(loadLabFile(file).components[0].networks).toEqual(['public']);
+});
