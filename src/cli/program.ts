@@ -31,16 +31,39 @@ const runFlavorOption = () =>
 /** The probe's pace, the same for watch and experiment. */
 const probeOptions = (c: Command) =>
   c
-    .option('--interval <ms>', 'time between probe requests', positiveInt, TIMINGS.probeIntervalMs)
-    .option('--timeout <ms>', 'how long a probe request may take before it counts as failed', positiveInt, TIMINGS.probeTimeoutMs);
+    .option('--interval <ms>', `time between probe requests, ${range(10, 10_000)}`, wholeNumber(10, 10_000), TIMINGS.probeIntervalMs)
+    .option('--timeout <ms>', `how long a probe request may take before it counts as failed, ${range(100, 60_000)}`, wholeNumber(100, 60_000), TIMINGS.probeTimeoutMs);
 
 /** Commands that act on a running lab take it with --lab. */
 const labOption = () => new Option('--lab <lab>', 'the lab (may be left out when only one is up)');
 
-export const positiveInt = (value: string) => {
+const range = (min: number, max: number) => `${min} to ${max}`;
+
+/**
+ * A whole number within a range that --help states. Written in digits only: 1e9 or 0x10 are refused,
+ * and so is anything outside the range, before the command does anything.
+ */
+export const wholeNumber = (min: number, max: number) => (value: string) => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number of at least 1');
+  if (!/^\d{1,9}$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`a whole number from ${range(min, max)}`);
   return n;
+};
+
+/**
+ * The page `load` requests: a path on the lab's own entry point. It starts with one '/' and has no
+ * spaces, backslashes or control characters, so that it cannot name another host (//host, /\\host, a URL).
+ */
+export const requestPath = (value: string) => {
+  const onLab = (() => {
+    try {
+      return new URL(value, 'http://lab.invalid').origin === 'http://lab.invalid';
+    } catch {
+      return false;
+    }
+  })();
+  if (!/^\/(?!\/)[\x21-\x7e]*$/.test(value) || value.includes('\\') || !onLab || value.length > 2048)
+    throw new InvalidArgumentError("a path on the lab's site starting with a single '/', like /api/visits (no URL, spaces or backslashes)");
+  return value;
 };
 
 /**
@@ -87,7 +110,7 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .argument('<lab>', 'a lab infra-lab has started, a built-in lab, or the path of a lab file')
     .addOption(runFlavorOption())
     .option('--force', 'replace a docker-compose.yml edited by hand (it is kept as docker-compose.yml.edited)')
-    .option('--timeout <seconds>', 'how long to wait for the services to become healthy', positiveInt, TIMINGS.upTimeoutMs / 1000)
+    .option('--timeout <seconds>', `how long to wait for the services to become healthy, ${range(10, 3600)}`, wholeNumber(10, 3600), TIMINGS.upTimeoutMs / 1000)
     .option('--json', 'print JSON')
     .action(async (ref, opts) => upCommand(ref, { ...opts, verbose: verbose(opts) }, context, output));
 
@@ -109,7 +132,7 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .argument('<component>', 'a component of the lab, e.g. web or db')
     .addOption(labOption())
     .option('-f, --follow', 'keep following the output')
-    .option('--tail <lines>', 'only the last lines')
+    .option('--tail <lines>', `only the last lines, ${range(0, 100_000)}`, wholeNumber(0, 100_000))
     .action(async (component, opts) => logsCommand(component, opts, await context()));
 
   command('exec')
@@ -141,7 +164,7 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
   probeOptions(command('watch'))
     .description("probe the user's path (DNS, then HTTP through the stack to the database) and show a live timeline")
     .addOption(labOption())
-    .option('--duration <seconds>', 'stop after this long (default: at Ctrl-C)', positiveInt)
+    .option('--duration <seconds>', `stop after this long, ${range(1, 86_400)} (default: at Ctrl-C)`, wholeNumber(1, 86_400))
     .option('--json', 'print every request as a JSON line')
     .action(async (opts) => watchCommand(opts, await context(), output));
 
@@ -150,7 +173,7 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .argument('<lab>', 'a lab infra-lab has started, a built-in lab, or the path of a lab file')
     .argument('<scenario>', 'a scenario of the lab (infra-lab show <lab> lists them)')
     .addOption(runFlavorOption())
-    .option('--hold <seconds>', 'how long the fault lasts before infra-lab heals it', positiveInt, TIMINGS.holdMs / 1000)
+    .option('--hold <seconds>', `how long the fault lasts before infra-lab heals it, ${range(1, 600)}`, wholeNumber(1, 600), TIMINGS.holdMs / 1000)
     .option('--json', 'print JSON')
     .action(async (ref, scenario, opts) => experimentCommand(ref, scenario, { ...opts, verbose: verbose(opts) }, await context(), output));
 
@@ -173,10 +196,10 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
   command('load')
     .description('HTTP load through the entry point: requests/s, latency, errors, and which limit was hit')
     .addOption(labOption())
-    .option('--connections <n>', 'concurrent connections', positiveInt, 16)
-    .option('--duration <seconds>', 'how long', positiveInt, 10)
-    .option('--rate <n>', 'requests per second over all connections (default: as fast as answered)', positiveInt)
-    .option('--path <path>', 'the page to request', '/')
+    .option('--connections <n>', `concurrent connections, ${range(1, 1000)}`, wholeNumber(1, 1000), 16)
+    .option('--duration <seconds>', `how long, ${range(1, 3600)}`, wholeNumber(1, 3600), 10)
+    .option('--rate <n>', `requests per second over all connections, ${range(1, 100_000)} (default: as fast as answered)`, wholeNumber(1, 100_000))
+    .option('--path <path>', "the page to request, a path starting with '/'", requestPath, '/')
     .option('--json', 'print JSON')
     .action(async (opts) => loadCommand(opts, await context(), output));
 

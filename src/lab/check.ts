@@ -25,7 +25,12 @@ export function domainProblem(domain: string): string | undefined {
   return undefined;
 }
 
-const RECORD_NAME = /^(@|\*|[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*)$/;
+const LABELS = '[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*';
+const RECORD_NAME = new RegExp(`^(@|\\*|${LABELS})$`);
+/** What a CNAME or NS record points to: a name in the zone, or a fully qualified one ending in a dot. */
+const RECORD_TARGET = new RegExp(`^(@|${LABELS}\\.?)$`);
+/** The longest name the zone itself adds to the domain (the SOA's mailbox, hostmaster.<domain>) must fit in 253. */
+export const MAX_LAB_DOMAIN = 253 - 'hostmaster.'.length;
 
 /** Which roles may be forwarded to by which. */
 const UPSTREAM_ROLES: Partial<Record<Role, Role[]>> = { lb: ['web', 'app'], web: ['app'] };
@@ -37,6 +42,8 @@ export function checkLab(lab: RawLab): Problem[] {
 
   const domainIssue = domainProblem(lab.domain);
   if (domainIssue) add(['domain'], `domain: '${lab.domain}' is not a valid domain name: it ${domainIssue}`);
+  else if (lab.domain.replace(/\.$/, '').length > MAX_LAB_DOMAIN)
+    add(['domain'], `domain: it is ${lab.domain.replace(/\.$/, '').length} characters; the zone's own names (hostmaster.<domain>) must fit in 253, so a lab's domain has at most ${MAX_LAB_DOMAIN}`);
 
   const networkNames = lab.networks.map((n) => n.name);
   duplicates(networkNames).forEach((i) => add(['networks', i, 'name'], `networks[${i}]: the network name '${networkNames[i]}' is used twice`));
@@ -76,6 +83,8 @@ export function checkLab(lab: RawLab): Problem[] {
     const allowed = UPSTREAM_ROLES[c.role];
     if (allowed && !c.upstreams?.length) add(at(), `components[${i}] (${c.name}): a ${c.role} component needs 'upstreams', the ${allowed.join(' or ')} components it forwards to`);
     c.upstreams?.forEach((u, j) => ref(at('upstreams', j), u, `an upstream of a ${c.role}`, allowed));
+    for (const field of ['networks', 'upstreams', 'scrapes'] as const)
+      duplicates(c[field] ?? []).forEach((j) => add(at(field, j), `components[${i}].${field}: '${c[field]![j]}' is listed twice; name each once`));
     if (c.role === 'app' && !c.database) add(at(), `components[${i}] (${c.name}): an app component needs 'database' with the write and read db components`);
     if (c.database) {
       ref(at('database', 'write'), c.database.write, 'the write database', ['db']);
@@ -91,6 +100,8 @@ export function checkLab(lab: RawLab): Problem[] {
     if ((c.replicas ?? 1) > 1 && c.role !== 'app' && c.role !== 'web')
       add(at('replicas'), `components[${i}].replicas: only app and web components can run several replicas; give each ${c.role} its own component`);
   });
+
+  checkReachable(lab, byName, add);
 
   for (const role of ['dns', 'app', 'db'] as const) {
     if (!lab.components.some((c) => c.role === role))
@@ -109,6 +120,9 @@ export function checkLab(lab: RawLab): Problem[] {
   lab.entrypoints.forEach((e, i) => {
     ref(['entrypoints', i, 'component'], e.component, 'an entry point');
     const c = byName.get(e.component);
+    const same = lab.entrypoints.findIndex((o) => o.component === e.component && o.port === e.port);
+    if (same < i)
+      add(['entrypoints', i, 'port'], `entrypoints[${i}]: ${e.component} already publishes port ${e.port} (entrypoints[${same}], ${lab.entrypoints[same].name}); give each entry point of a component its own port`);
     const internal = new Set(lab.networks.filter((n) => n.internal).map((n) => n.name));
     if (c && c.networks.every((n) => internal.has(n)))
       add(['entrypoints', i, 'component'], `entrypoints[${i}]: ${e.component} is only on internal networks (${c.networks.join(', ')}), and Docker cannot publish a port from there; add a network that is not internal`);
@@ -140,6 +154,14 @@ function checkRecords(lab: RawLab, byName: Map<string, RawLab['components'][numb
     const at = (...rest: (string | number)[]) => ['dns', 'records', i, ...rest];
     if (!RECORD_NAME.test(r.name.toLowerCase()))
       add(at('name'), `dns.records[${i}].name: '${r.name}' is not a valid record name: '@' for the domain itself, or labels of letters, digits and '-'`);
+    else if (names[i].length > 253)
+      add(at('name'), `dns.records[${i}].name: '${r.name}.${lab.domain}' is longer than 253 characters, the most a DNS name may have`);
+    if (r.target !== undefined) {
+      if (!RECORD_TARGET.test(r.target.toLowerCase()))
+        add(at('target'), `dns.records[${i}].target: '${r.target}' is not a valid name: '@', a name in the zone, or a full name ending in '.'`);
+      else if (normalizeName(r.target, lab.domain).length > 253)
+        add(at('target'), `dns.records[${i}].target: '${r.target}' is longer than 253 characters as a full name`);
+    }
     if (r.type === 'A') {
       if (r.target !== undefined) add(at(), `dns.records[${i}]: an A record names a 'component' whose address it holds, not a 'target'`, 'target');
       if (r.component === undefined) add(at(), `dns.records[${i}]: an A record needs 'component', the component whose address it holds`);
@@ -163,11 +185,54 @@ function checkRecords(lab: RawLab, byName: Map<string, RawLab['components'][numb
         add(at('target'), `dns.records[${i}].target: the CNAME '${r.name}' points to itself`);
     }
   });
+  checkCnameLoops(records, names, lab.domain, add);
   const seen = new Set<string>();
   records.forEach((r, i) => {
     const key = `${names[i]} ${r.type} ${r.component ?? r.target}`;
     if (seen.has(key)) add(['dns', 'records', i], `dns.records[${i}]: the same ${r.type} record for '${r.name}' appears twice`);
     seen.add(key);
+  });
+}
+
+/** A chain of CNAMEs that comes back to where it started never ends at an address: resolvers give up (SERVFAIL). */
+function checkCnameLoops(records: RawLab['dns']['records'], names: string[], domain: string, add: (p: Problem['path'], m: string, k?: string) => void) {
+  const cname = new Map<string, string>();
+  records.forEach((r, i) => {
+    if (r.type === 'CNAME' && r.target !== undefined && !cname.has(names[i])) cname.set(names[i], normalizeName(r.target, domain));
+  });
+  const reported = new Set<string>();
+  records.forEach((r, i) => {
+    if (r.type !== 'CNAME' || reported.has(names[i])) return;
+    const chain = [names[i]];
+    for (let next = cname.get(names[i]); next !== undefined && chain.length <= cname.size; next = cname.get(next)) {
+      if (next === names[i]) {
+        if (chain.length > 1) add(['dns', 'records', i, 'target'], `dns.records[${i}]: the CNAMEs ${[...chain, next].join(' -> ')} form a loop; a chain of CNAMEs must end at a name with an A record`);
+        chain.forEach((n) => reported.add(n));
+        return;
+      }
+      chain.push(next);
+    }
+  });
+}
+
+/** Which component must reach which, and why; each pair must share a network, or the request never arrives. */
+function checkReachable(lab: RawLab, byName: Map<string, RawLab['components'][number]>, add: (p: Problem['path'], m: string, k?: string) => void) {
+  lab.components.forEach((c, i) => {
+    const needs: { path: Problem['path']; to: string; why: string }[] = [
+      ...(c.upstreams ?? []).map((to, j) => ({ path: ['components', i, 'upstreams', j], to, why: 'forwards requests to' })),
+      ...(c.database ? [{ path: ['components', i, 'database', 'write'], to: c.database.write, why: 'writes to' }] : []),
+      ...(c.database && c.database.read !== c.database.write ? [{ path: ['components', i, 'database', 'read'], to: c.database.read, why: 'reads from' }] : []),
+      ...(c.replica_of ? [{ path: ['components', i, 'replica_of'], to: c.replica_of, why: 'replicates from' }] : []),
+      ...(c.scrapes ?? []).map((to, j) => ({ path: ['components', i, 'scrapes', j], to, why: 'scrapes' })),
+    ];
+    for (const n of needs) {
+      const target = byName.get(n.to);
+      if (!target || target === c || c.networks.some((x) => target.networks.includes(x))) continue;
+      add(
+        n.path,
+        `components[${i}] (${c.name}) ${n.why} ${n.to}, but they share no network (${c.name}: ${c.networks.join(', ')}; ${n.to}: ${target.networks.join(', ')}); put both on one network`,
+      );
+    }
   });
 }
 

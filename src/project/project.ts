@@ -6,6 +6,7 @@ import { usageError } from '../errors.js';
 import type { Fault } from '../faults/faults.js';
 import { ENV_FILE, INFO_FILE, LAB_COPY, labTextOfCopy, withReplicas, type ProjectInfo } from '../render/generate.js';
 import { parseEnvFile } from '../render/secrets.js';
+import { TLS_FILES } from '../render/project.js';
 
 /**
  * The one owner of a generated project folder: what infra-lab recorded about it (infra-lab.json),
@@ -97,12 +98,12 @@ export function readEnv(dir: string): Record<string, string> {
 export const hasEnv = (dir: string) => fs.existsSync(path.join(dir, ENV_FILE));
 
 /** The lab's certificate (where its load balancer terminates TLS), for clients to trust. */
-export function readLabCa(dir: string, domain: string): string | undefined {
-  const file = path.join(dir, 'tls', `${domain}.crt`);
+export function readLabCa(dir: string): string | undefined {
+  const file = path.join(dir, 'tls', TLS_FILES.cert);
   return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
 }
 
-export const hasCertificate = (dir: string, domain: string) => fs.existsSync(path.join(dir, 'tls', `${domain}.pem`));
+export const hasCertificate = (dir: string) => fs.existsSync(path.join(dir, 'tls', TLS_FILES.pem));
 
 /** The breaks in force in the lab, recorded so that heal can undo them. */
 export function readFaults(dir: string): Fault[] {

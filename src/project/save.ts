@@ -68,7 +68,7 @@ export async function saveProject(dir: string, lab: Lab, labText: string, source
     projectName,
     block,
     existingEnv: previous ? readEnv(dir) : {},
-    hasCertificate: !!previous && hasCertificate(dir, lab.domain),
+    hasCertificate: !!previous && hasCertificate(dir),
     replicas: options.replicas ?? previous?.replicas,
     versions: options.versions,
     routing: options.routing,

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Lab } from '../lab/model.js';
 import { VERSION } from '../version.js';
 import type { Flavor } from './flavors.js';
-import { renderProject, stableContent, type ProjectFile, type RenderInput } from './project.js';
+import { renderProject, stableContent, TLS_FILES, type ProjectFile, type RenderInput } from './project.js';
+import { commentLine } from './yaml-file.js';
 import { formatEnvFile, projectEnv } from './secrets.js';
 import { generateCertificate } from './tls.js';
 
@@ -34,7 +35,7 @@ export const LAB_COPY = 'lab.yaml';
 const LAB_COPY_HEADER = '# The lab file this project was generated from';
 
 /** The copy of a lab file the project keeps: one header naming the original, then the text unchanged. */
-export const labCopy = (source: string, text: string) => `${LAB_COPY_HEADER} (${source}), copied by infra-lab.\n${text}`;
+export const labCopy = (source: string, text: string) => `${LAB_COPY_HEADER} (${commentLine(source)}), copied by infra-lab.\n${text}`;
 /** The lab file's own text from a copy (older versions of infra-lab stacked several headers: all go). */
 export const labTextOfCopy = (copy: string) => copy.replace(new RegExp(`^(?:${LAB_COPY_HEADER}[^\\n]*\\n)+`), '');
 
@@ -90,9 +91,9 @@ export async function renderLabProject(input: RenderLabInput): Promise<{ files: 
 
   if (lab.components.some((c) => c.tls) && !input.hasCertificate) {
     const tls = await generateCertificate(lab.domain);
-    files.push({ path: `tls/${lab.domain}.crt`, content: tls.cert });
-    files.push({ path: `tls/${lab.domain}.key`, content: tls.key, mode: 0o600 });
-    files.push({ path: `tls/${lab.domain}.pem`, content: tls.cert + tls.key, mode: 0o600 });
+    files.push({ path: `tls/${TLS_FILES.cert}`, content: tls.cert });
+    files.push({ path: `tls/${TLS_FILES.key}`, content: tls.key, mode: 0o600 });
+    files.push({ path: `tls/${TLS_FILES.pem}`, content: tls.cert + tls.key, mode: 0o600 });
   }
 
   const info: ProjectInfo = {

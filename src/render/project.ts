@@ -9,6 +9,9 @@ import { templatesDir } from '../paths.js';
 import { addressFrom, addressLab, type Addressing } from './addresses.js';
 import { imageFor, type Flavor } from './flavors.js';
 import { versionVariable, type ProjectEnv } from './secrets.js';
+import { composeFile, dataVolume } from './compose-file.js';
+import { prometheusConfig } from './prometheus-config.js';
+import { assertRenderable } from './renderable.js';
 
 /** One file of a rendered project. */
 export interface ProjectFile {
@@ -40,18 +43,11 @@ export interface RenderInput {
 export const APP_PORT = 3000;
 /** HAProxy's own port for its health answer, statistics and metrics. */
 export const LB_ADMIN_PORT = 8404;
-export const LABEL = {
-  lab: 'dev.infra-lab.lab',
-  component: 'dev.infra-lab.component',
-  role: 'dev.infra-lab.role',
-  server: 'dev.infra-lab.server',
-  flavor: 'dev.infra-lab.flavor',
-  configHash: 'dev.infra-lab.config-hash',
-  /** Containers infra-lab starts beside a lab's compose project (the probe, blue-green twins), by project name. */
-  helper: 'dev.infra-lab.helper',
-  /** On a probe: host:pid of the infra-lab process it reports to; the probe is stale once that process is gone. */
-  controller: 'dev.infra-lab.controller',
-} as const;
+export { LABEL } from './labels.js';
+/** Fixed names, whatever the domain: a file name must not grow with a 242-character domain. */
+export const ZONE_FILE = 'lab.zone';
+/** The lab's certificate, key, and both in one file (HAProxy's form), in the project's tls/ folder. */
+export const TLS_FILES = { cert: 'lab.crt', key: 'lab.key', pem: 'lab.pem' } as const;
 
 const render = (template: string, data: object) =>
   ejs.render(fs.readFileSync(path.join(templatesDir, 'project', template), 'utf8'), { ...data, json: JSON.stringify }, {
@@ -75,6 +71,7 @@ export interface Upstream {
 /** Renders every file of the project in memory; writing them is the caller's job. */
 export function renderProject(input: RenderInput): ProjectFile[] {
   const { lab, flavor } = input;
+  assertRenderable(lab);
   const addressing = addressLab(lab, input.block);
   const upstreamsOf = (c: Component): Upstream[] =>
     c.upstreams.map((name) => {
@@ -88,9 +85,9 @@ export function renderProject(input: RenderInput): ProjectFile[] {
         maxReplicas: target.maxReplicas,
       };
     });
-  const ctx = { ...input, addressing, appPort: APP_PORT, lbAdminPort: LB_ADMIN_PORT, label: LABEL };
+  const ctx = { ...input, addressing, appPort: APP_PORT, lbAdminPort: LB_ADMIN_PORT, tlsPem: TLS_FILES.pem };
   const files: ProjectFile[] = [];
-  const zoneFile = `db.${lab.domain}`;
+  const zoneFile = ZONE_FILE;
 
   for (const web of componentsWithRole(lab, 'web'))
     files.push({ path: `config/nginx/${web.name}.conf`, content: render('nginx.conf.ejs', { ...ctx, web, upstreams: upstreamsOf(web) }) });
@@ -119,13 +116,13 @@ export function renderProject(input: RenderInput): ProjectFile[] {
       const c = component(lab, name)!;
       return { component: c, port: c.role === 'lb' ? LB_ADMIN_PORT : APP_PORT, dynamic: c.maxReplicas > 1 };
     });
-    files.push({ path: `config/prometheus/${monitor.name}.yml`, content: render('prometheus.yml.ejs', { ...ctx, monitor, targets }) });
+    files.push({ path: `config/prometheus/${monitor.name}.yml`, content: prometheusConfig(lab, monitor, targets) });
   }
   files.push({ path: 'README.md', content: render('README.md.ejs', ctx) });
   files.push({ path: 'app/server.js', content: input.appServer });
   const services = lab.components.map((c) => service(c, input, addressing));
   for (const s of services) s.configHash = hashMounted(s, files);
-  files.unshift({ path: 'docker-compose.yml', content: render('docker-compose.yml.ejs', { ...ctx, services, zoneFile }) });
+  files.unshift({ path: 'docker-compose.yml', content: composeFile({ lab, flavor, version: input.version, addressing, services }) });
   return files;
 }
 
@@ -259,7 +256,7 @@ function service(c: Component, input: RenderInput, addressing: Addressing): Serv
         DB_REPL_PASSWORD: '${DB_REPL_PASSWORD}',
       });
       s.volumes.push(
-        `${c.name}-data:/var/lib/mysql`,
+        `${dataVolume(c.name)}:/var/lib/mysql`,
         `./config/db/${c.name}.cnf:/etc/mysql/conf.d/infra-lab.cnf:ro`,
         `./initdb/${c.name}:/docker-entrypoint-initdb.d:ro`,
       );

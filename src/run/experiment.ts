@@ -81,7 +81,7 @@ async function scaleExperiment(
   const point = async (replicas: number): Promise<ThroughputPoint> => {
     const s = await currentStatus(ctx, lab);
     progress({ kind: 'step', text: `load for ${TIMINGS.loadSeconds} s with ${replicas} ${action.component} replica(s)` });
-    const r = await runLoad(ctx, s, { url: (s.endpoints.https ?? s.endpoints.http)!, host: `www.${lab.domain}`, path: '/', connections: 16, durationS: TIMINGS.loadSeconds, ca: readLabCa(s.projectDir, lab.domain) });
+    const r = await runLoad(ctx, s, { url: (s.endpoints.https ?? s.endpoints.http)!, host: `www.${lab.domain}`, path: '/', connections: 16, durationS: TIMINGS.loadSeconds, ca: readLabCa(s.projectDir) });
     return { replicas, requestsPerSecond: r.requestsPerSecond, p99Ms: r.latencyMs.p99, errors: Object.values(r.errors.byStatus).reduce((a, b) => a + b, 0) + r.errors.timeouts + r.errors.connection, limit: r.limit };
   };
   progress({ kind: 'step', text: `scale ${action.component} to ${action.from}` });

@@ -1,5 +1,6 @@
 import os from 'node:os';
 import type { Instance, Options, Result } from 'autocannon';
+import { usageError } from '../errors.js';
 import type { RunContext } from './context.js';
 import type { LabStatus } from './labs.js';
 
@@ -49,9 +50,12 @@ export async function runLoad(ctx: RunContext, status: LabStatus, options: LoadO
   const start = ctx.clock();
   let second = 0;
   let responses = 0;
+  // The load goes to the lab's own entry point, whatever the path says.
+  const target = new URL(options.path, options.url);
+  if (target.origin !== new URL(options.url).origin) throw usageError(`the path '${options.path}' leads away from the lab's entry point ${options.url}`);
   const { default: autocannon } = await import('autocannon');
   const instance = autocannon({
-    url: new URL(options.path, options.url).toString(),
+    url: target.toString(),
     connections: options.connections,
     duration: options.durationS,
     overallRate: options.rate,

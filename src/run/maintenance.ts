@@ -97,7 +97,7 @@ export async function loadLab(
   const result = await runLoad(ctx, status, {
     url,
     host,
-    ca: url.startsWith('https') ? readLabCa(status.projectDir, lab.domain) : undefined,
+    ca: url.startsWith('https') ? readLabCa(status.projectDir) : undefined,
     path: request.path,
     connections: request.connections,
     durationS: request.durationS,

@@ -6,7 +6,7 @@ import { componentsWithRole } from '../lab/model.js';
 import { failure } from '../errors.js';
 import { imageFor, type Flavor } from '../render/flavors.js';
 import { PROBE_FILE } from '../render/generate.js';
-import { LABEL } from '../render/project.js';
+import { LABEL, TLS_FILES } from '../render/project.js';
 import { parseSample, type Sample } from '../measure/sample.js';
 import type { ContainerInfo } from '../engine/runtime.js';
 import type { RunContext } from './context.js';
@@ -54,7 +54,7 @@ export async function startProbe(ctx: RunContext, lab: Lab, status: LabStatus, o
         PROBE_PORT: String(entry?.port ?? 80),
         PROBE_INTERVAL_MS: String(options.intervalMs),
         PROBE_TIMEOUT_MS: String(options.timeoutMs),
-        ...(https ? { PROBE_CA: `/tls/${lab.domain}.crt` } : {}),
+        ...(https ? { PROBE_CA: `/tls/${TLS_FILES.cert}` } : {}),
         PROBE_UNTIL_STDIN_CLOSES: '1',
       },
       labels: { [LABEL.lab]: lab.name, [LABEL.helper]: status.projectName, [LABEL.controller]: `${os.hostname()}:${process.pid}` },

@@ -205,7 +205,7 @@ async function checkDns(ctx: RunContext, server: string, domain: string, signal?
 async function checkPage(ctx: RunContext, lab: Lab, endpoints: Endpoints, projectDir: string, signal?: AbortSignal) {
   const url = endpoints.https ?? endpoints.http;
   if (!url) return undefined;
-  const ca = url.startsWith('https') ? readLabCa(projectDir, lab.domain) : undefined;
+  const ca = url.startsWith('https') ? readLabCa(projectDir) : undefined;
   let last: { status: number; answeredBy?: string } | undefined;
   const ok = await waitUntil(
     async () => {

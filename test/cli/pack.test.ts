@@ -19,7 +19,7 @@ test('the npm tarball installs and runs `infra-lab labs`; it holds what the CLI 
     // npm test has built dist/ already; --ignore-scripts skips the second build of prepack.
     const [packed] = JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', dir], repoRoot)) as { filename: string; files: { path: string }[] }[];
     const files = packed.files.map((f) => f.path);
-    for (const needed of ['dist/cli/index.js', 'dist/payloads/app/server.cjs', 'templates/project/docker-compose.yml.ejs', 'templates/images/db/Dockerfile', 'labs/single-server.yaml', 'schema/lab.schema.json', 'README.md'])
+    for (const needed of ['dist/cli/index.js', 'dist/payloads/app/server.cjs', 'templates/project/nginx.conf.ejs', 'templates/images/db/Dockerfile', 'labs/single-server.yaml', 'schema/lab.schema.json', 'README.md'])
       expect(files).toContain(needed);
     expect(files.filter((f) => f.startsWith('test/') || f.startsWith('src/') || f.endsWith('.map'))).toEqual([]);
 

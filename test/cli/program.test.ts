@@ -46,3 +46,32 @@ test('show prints components, DNS records, scenarios and questions', () => {
   expect(r.stdout).toContain('kill-db: The database server dies [kill db]');
   expect(r.stdout).toContain('Questions to answer afterwards:');
 });
+
+test.each([
+  [['watch', '--interval', '1e20'], "option '--interval <ms>' argument '1e20' is invalid. a whole number from 10 to 10000"],
+  [['watch', '--timeout', '0'], 'a whole number from 100 to 60000'],
+  [['load', '--connections', '1000000000'], 'a whole number from 1 to 1000'],
+  [['load', '--rate', '-1'], 'a whole number from 1 to 100000'],
+  [['experiment', 'single-server', 'kill-db', '--hold', '3601'], 'a whole number from 1 to 600'],
+  [['up', 'single-server', '--timeout', '1e9'], 'a whole number from 10 to 3600'],
+  [['logs', 'web', '--tail', '0x10'], 'a whole number from 0 to 100000'],
+  [['load', '--path', 'http://evil.example/'], "a path on the lab's site starting with a single '/'"],
+  [['load', '--path', '//evil.example/'], "a path on the lab's site starting with a single '/'"],
+])('infra-lab %j is refused with exit 2 before anything runs', (args, message) => {
+  const r = runCli(args, { env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } });
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain(message);
+  expect(r.stdout).toBe('');
+});
+
+test('--help states the range of every numeric option', () => {
+  for (const [command, ranges] of [
+    ['watch', ['10 to 10000', '100 to 60000', '1 to 86400']],
+    ['load', ['1 to 1000', '1 to 3600', '1 to 100000']],
+    ['experiment', ['10 to 10000', '1 to 600']],
+    ['up', ['10 to 3600']],
+  ] as const) {
+    const r = runCli([command, '--help']);
+    for (const range of ranges) expect(r.stdout.replace(/\s+/g, ' ')).toContain(range);
+  }
+});

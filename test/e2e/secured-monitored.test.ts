@@ -13,7 +13,7 @@ beforeAll(() => {
 });
 
 test("HTTPS answers with the lab's own certificate, and plain HTTP redirects to it", async () => {
-  const ca = fs.readFileSync(path.join(status.projectDir, 'tls', 'foobar.com.crt'), 'utf8');
+  const ca = fs.readFileSync(path.join(status.projectDir, 'tls', 'lab.crt'), 'utf8');
   const secure = await httpGet(status.endpoints.https!, { host: 'www.foobar.com', ca });
   expect(secure.status).toBe(200);
   expect(secure.body).toContain('Welcome to foobar.com');
@@ -43,7 +43,7 @@ test('only the load balancer, the DNS server and the monitoring server publish p
 });
 
 test('Prometheus reports its targets up and a QPS figure for the web tier', async () => {
-  const ca = fs.readFileSync(path.join(status.projectDir, 'tls', 'foobar.com.crt'), 'utf8');
+  const ca = fs.readFileSync(path.join(status.projectDir, 'tls', 'lab.crt'), 'utf8');
   const monitor = status.endpoints.monitor!;
   const query = async (q: string) => JSON.parse((await httpGet(`${monitor}api/v1/query?query=${encodeURIComponent(q)}`, { host: 'localhost' })).body);
   // Targets come up within a few scrape intervals.

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { parse } from 'yaml';
 import { resolveLab } from '../../src/lab/load.js';
 import { renderProject, zoneRecords } from '../../src/render/project.js';
+import { yamlFile } from '../../src/render/yaml-file.js';
 import { addressLab, blockFor, overlaps } from '../../src/render/addresses.js';
 import { FLAVORS } from '../../src/render/flavors.js';
 import { projectEnv } from '../../src/render/secrets.js';
@@ -98,9 +100,9 @@ test('the debian flavor serves the zone with BIND, the official one with CoreDNS
   const official = renderProject(fixedInput('single-server', 'official'));
   const debian = renderProject(fixedInput('single-server', 'debian'));
   expect(official.map((f) => f.path)).toContain('config/dns/Corefile');
-  expect(official.find((f) => f.path === 'docker-compose.yml')!.content).toContain('command: ["-conf","/etc/coredns/Corefile"]');
+  expect(parse(official.find((f) => f.path === 'docker-compose.yml')!.content).services.dns.command).toEqual(['-conf', '/etc/coredns/Corefile']);
   expect(debian.map((f) => f.path)).toContain('config/dns/named.conf');
-  const zone = (files: typeof official) => files.find((f) => f.path === 'config/dns/db.foobar.com')!.content;
+  const zone = (files: typeof official) => files.find((f) => f.path === 'config/dns/lab.zone')!.content;
   expect(zone(official)).toBe(zone(debian));
 });
 
@@ -109,4 +111,16 @@ test('passwords come from .env, never from the compose file', () => {
     expect(f.content).not.toContain('root-secret');
     expect(f.content).not.toContain('app-secret');
   }
+});
+
+test('a lab that did not come from the loader is still refused before its values reach a config format', () => {
+  const lab = resolveLab('single-server');
+  for (const bad of [{ ...lab, domain: 'foobar.com;\n@ IN A 1.2.3.4' }, { ...lab, title: 'x\ry' }, { ...lab, components: lab.components.map((c) => ({ ...c, server: 's1 }' })) }])
+    expect(() => renderProject({ ...fixedInput('single-server', 'official'), lab: bad })).toThrow(/cannot be written into the project's files/);
+});
+
+test('a comment of a generated YAML file cannot be ended early by what it quotes', () => {
+  const text = yamlFile({ a: 1 }, { header: ['title: x\rb: 2\u2028c: 3\u0085d: 4\ne: 5'] });
+  expect(parse(text, { version: '1.1' })).toEqual({ a: 1 });
+  expect(text.split('\n')[0]).toBe('# title: x\ufffdb: 2\ufffdc: 3\ufffdd: 4\ufffde: 5');
 });

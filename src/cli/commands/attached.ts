@@ -3,10 +3,10 @@ import type { RunContext } from '../../run/context.js';
 import { componentOf, targetLab } from '../../run/labs.js';
 
 /** `infra-lab logs <component>`: the component's output, through compose. */
-export async function logsCommand(component: string, options: { lab?: string; follow?: boolean; tail?: string }, ctx: RunContext): Promise<void> {
+export async function logsCommand(component: string, options: { lab?: string; follow?: boolean; tail?: number }, ctx: RunContext): Promise<void> {
   const status = await targetLab(ctx, options.lab);
   componentOf(status, component);
-  const code = await ctx.compose.attached(status.projectDir, ['logs', '--no-color', ...(options.tail ? ['--tail', options.tail] : []), ...(options.follow ? ['--follow'] : []), component]);
+  const code = await ctx.compose.attached(status.projectDir, ['logs', '--no-color', ...(options.tail !== undefined ? ['--tail', String(options.tail)] : []), ...(options.follow ? ['--follow'] : []), component]);
   if (code !== 0) throw new ExitError(`compose logs ${component} exited with ${code}`, ExitCode.failed);
 }
 

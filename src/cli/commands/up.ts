@@ -1,4 +1,5 @@
 import type { Flavor } from '../../render/flavors.js';
+import { TLS_FILES } from '../../render/project.js';
 import type { RunContext } from '../../run/context.js';
 import { labOfRef } from '../../run/labs.js';
 import { up } from '../../run/up.js';
@@ -38,7 +39,7 @@ export async function upCommand(ref: string, options: UpCommandOptions, context:
         ? `${lab.name} is already up and matches its lab file; nothing changed.`
         : `${lab.name} is up (${result.outcome === 'updated' ? 'updated to the lab file' : 'started'}) with the ${result.flavor} images in ${seconds(result.ms)}.`,
     );
-    if (e.https) output.out(`  site:     ${e.https}  (Host: www.${lab.domain}; certificate in ${result.projectDir}/tls/${lab.domain}.crt)`);
+    if (e.https) output.out(`  site:     ${e.https}  (Host: www.${lab.domain}; certificate in ${result.projectDir}/tls/${TLS_FILES.cert})`);
     if (e.http) output.out(`  site:     ${e.http}  (Host: www.${lab.domain})`);
     if (e.dns) output.out(`  dns:      ${e.dns}`);
     if (e.monitor) output.out(`  monitor:  ${e.monitor}`);
@@ -51,7 +52,7 @@ export async function upCommand(ref: string, options: UpCommandOptions, context:
       output.out(`  dig @${host} -p ${port} www.${lab.domain}`);
     }
     const site = e.https ?? e.http;
-    if (site) output.out(`  curl ${e.https ? `--cacert ${result.projectDir}/tls/${lab.domain}.crt --resolve www.${lab.domain}:${new URL(site).port}:127.0.0.1 https://www.${lab.domain}:${new URL(site).port}/` : `-H 'Host: www.${lab.domain}' ${site}api/visits`}`);
+    if (site) output.out(`  curl ${e.https ? `--cacert ${result.projectDir}/tls/${TLS_FILES.cert} --resolve www.${lab.domain}:${new URL(site).port}:127.0.0.1 https://www.${lab.domain}:${new URL(site).port}/` : `-H 'Host: www.${lab.domain}' ${site}api/visits`}`);
     output.out(`  infra-lab status ${lab.name}`);
     output.out(`  infra-lab down ${lab.name}`);
   } finally {
