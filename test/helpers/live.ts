@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { runCli, type RunResult } from './cli.js';
+import { runCli, runCliAsync, type RunResult } from './cli.js';
 import { projectNameOf } from '../../src/run/context.js';
 
 /**
@@ -39,6 +39,11 @@ export class LiveLab {
 
   run(args: string[], timeoutMs = 600_000): RunResult {
     return runCli(args, { env: { INFRA_LAB_HOME: this.home }, timeoutMs });
+  }
+
+  /** Like run, while the test's own event loop goes on (a user probe runs meanwhile). */
+  runAsync(args: string[]): Promise<RunResult> {
+    return runCliAsync(args, { env: { INFRA_LAB_HOME: this.home } });
   }
 
   up(): RunResult {

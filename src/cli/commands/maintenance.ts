@@ -11,6 +11,12 @@ import { presentReport } from '../report.js';
 import { seconds, table, type Output } from '../output.js';
 import { readLabCa } from '../../render/generate.js';
 
+/** The probe's pace (--interval, --timeout), in ms. */
+interface ProbePace {
+  interval: number;
+  timeout: number;
+}
+
 /**
  * Runs a maintenance action while the probe watches, and reports it like an experiment. When the lab
  * file has a scenario for the same action, its expectation judges the result.
@@ -20,22 +26,22 @@ async function measured(
   status: LabStatus,
   scenario: ReportInput['scenario'],
   act: () => Promise<void>,
-  options: { json?: boolean; verbose?: boolean },
+  options: ProbePace & { json?: boolean; verbose?: boolean },
   output: Output,
 ): Promise<void> {
   const lab = resolveLabOf(status);
   const progress = progressPrinter(output, !!options.verbose);
-  const m = await measure(ctx, lab, status, { baselineMs: 2000, intervalMs: 50, timeoutMs: 2000, recoveryTimeoutMs: 120_000 }, progress, async () => {
+  const m = await measure(ctx, lab, status, { baselineMs: 2000, intervalMs: options.interval, timeoutMs: options.timeout, recoveryTimeoutMs: 120_000 }, progress, async () => {
     await act();
     return undefined;
   });
-  const report = buildReport({ lab, scenario, options: { flavor: status.flavor as Flavor, intervalMs: 50 }, ...m });
+  const report = buildReport({ lab, scenario, options: { flavor: status.flavor as Flavor, intervalMs: options.interval }, ...m });
   presentReport(ctx.home, report, !!options.json, output);
   if (report.verdict && !report.verdict.ok) throw new ExitError(`${lab.name}: ${scenario.name} did not go as the lab file expects`, ExitCode.failed);
 }
 
 /** `infra-lab restart <component>`: a maintenance restart, measured with the same probe as watch. */
-export async function restartCommand(component: string, options: { lab?: string; json?: boolean; verbose?: boolean }, ctx: RunContext, output: Output): Promise<void> {
+export async function restartCommand(component: string, options: ProbePace & { lab?: string; json?: boolean; verbose?: boolean }, ctx: RunContext, output: Output): Promise<void> {
   await ctx.runtime.ping();
   const status = await targetLab(ctx, options.lab);
   const lab = resolveLabOf(status);
@@ -48,7 +54,7 @@ export async function restartCommand(component: string, options: { lab?: string;
 }
 
 /** `infra-lab deploy`: ship a new version of the app code base with a strategy, measured. */
-export async function deployCommand(options: { lab?: string; strategy: Strategy; version?: string; json?: boolean; verbose?: boolean }, ctx: RunContext, output: Output): Promise<void> {
+export async function deployCommand(options: ProbePace & { lab?: string; strategy: Strategy; version?: string; json?: boolean; verbose?: boolean }, ctx: RunContext, output: Output): Promise<void> {
   await ctx.runtime.ping();
   const status = await targetLab(ctx, options.lab);
   const lab = resolveLabOf(status);
