@@ -32,7 +32,7 @@ function run(cliArgs, okCodes = [0]) {
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => (okCodes.includes(code) ? resolve({ code, stdout }) : reject(new Error(`infra-lab ${cliArgs.join(' ')} exited ${code}:\n${stderr}`))));
+    child.on('close', (code) => (okCodes.includes(code) ? resolve({ code, stdout, stderr }) : reject(new Error(`infra-lab ${cliArgs.join(' ')} exited ${code}:\n${stderr}`))));
   });
 }
 
@@ -62,9 +62,15 @@ try {
       const probe = userProbe(url, { intervalMs: 20, timeoutMs: 1000 });
       await sleep(1000);
       const t0 = Date.now();
-      const { code, stdout } = await run(cliArgs, [0, 1]);
+      const { code, stdout, stderr } = await run(cliArgs, [0, 1]);
       await sleep(1500);
       const user = summarize(await probe.stop());
+      if (!stdout.trim()) {
+        // The command failed before it could report: say why, and go on with the next run.
+        console.log(`${name} #${i}: infra-lab exited ${code} without a report: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+        console.log(`    user probe meanwhile: ${user.failed}/${user.total} failed, longest ${Math.round(user.longestMs)} ms`);
+        continue;
+      }
       const report = JSON.parse(stdout);
       const product = { sent: report.all.sent, failed: report.all.failed, exit: code };
       results[name].push({ user, product });
