@@ -28,7 +28,7 @@ const flavorOption = () =>
 const runFlavorOption = () =>
   new Option('--flavor <flavor>', 'image flavor: official or debian (default: the one the lab was started with, else official)').choices(FLAVORS as unknown as string[]);
 
-/** The probe's pace, the same for watch and experiment. */
+/** The probe's pace, the same for every command that measures (watch, experiment, restart, deploy). */
 const probeOptions = (c: Command) =>
   c
     .option('--interval <ms>', `time between probe requests, ${range(10, 10_000)}`, wholeNumber(10, 10_000), TIMINGS.probeIntervalMs)
@@ -177,14 +177,14 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .option('--json', 'print JSON')
     .action(async (ref, scenario, opts) => experimentCommand(ref, scenario, { ...opts, verbose: verbose(opts) }, await context(), output));
 
-  command('restart')
+  probeOptions(command('restart'))
     .description('restart a component for maintenance, measured with the same probe as watch')
     .argument('<component>', 'a component of the lab, e.g. web')
     .addOption(labOption())
     .option('--json', 'print JSON')
     .action(async (component, opts) => restartCommand(component, { ...opts, verbose: verbose(opts) }, await context(), output));
 
-  command('deploy')
+  probeOptions(command('deploy'))
     .description('ship a new version of the app code base, measured: recreate, rolling or blue-green')
     .addOption(labOption())
     .addOption(new Option('--strategy <strategy>', 'how').choices(STRATEGIES as unknown as string[]).default('recreate'))

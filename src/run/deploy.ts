@@ -87,36 +87,60 @@ export async function deploy(ctx: RunContext, lab: Lab, status: LabStatus, strat
 
   // blue-green
   const greens = await startTwins(ctx, lab, status, apps, version);
+  const toGreens = { addresses: Object.fromEntries(Object.entries(greens).map(([app, g]) => [app, g.address])) };
   try {
     step(`switch nginx to the new version (${Object.keys(greens).join(', ')} twins)`);
-    await render({}, { addresses: Object.fromEntries(Object.entries(greens).map(([app, g]) => [app, g.address])) });
+    await render({}, toGreens);
     await reloadWebs(ctx, lab, status);
+    // No web server sends the old servers a request any more: replacing them all at once is safe.
     step(`replace the old ${apps.join(', ')} in place with version ${version}, unused meanwhile`);
     const versions = Object.fromEntries(apps.map((a) => [a, version]));
-    await render(versions, { addresses: Object.fromEntries(Object.entries(greens).map(([app, g]) => [app, g.address])) });
+    await render(versions, toGreens);
     await ctx.compose.up(status.projectDir, { services: apps, noDeps: true, forceRecreate: true });
     await waitReady(ctx, status, apps);
     step('switch nginx back to the replaced servers at their own addresses');
     await render(versions);
     await reloadWebs(ctx, lab, status);
   } finally {
-    // Give requests that nginx's old workers still hold to a twin the time to finish.
-    await ctx.sleep(2000);
+    // After reloadWebs no web server uses a twin; on a failure part-way, a graceful stop still lets a twin answer what it holds.
+    for (const g of Object.values(greens)) await ctx.runtime.stop(g.id).catch(() => undefined);
     for (const g of Object.values(greens)) await ctx.runtime.remove(g.id);
   }
 }
 
-/** Every web server reloads its configuration: new workers take new requests, old ones finish theirs. */
+/**
+ * Makes every web server reload its configuration, and returns once the workers of the old
+ * configuration have exited: until then they may still send requests to servers that the old
+ * configuration named (a drained app server, a twin), so stopping one earlier drops requests.
+ * `nginx -s reload` only sends a signal; an old worker exits after answering what it holds
+ * (bounded by worker_shutdown_timeout). A configuration nginx refuses keeps the old workers,
+ * which the wait turns into an error.
+ */
 async function reloadWebs(ctx: RunContext, lab: Lab, status: LabStatus): Promise<void> {
-  for (const web of componentsWithRole(lab, 'web')) {
-    for (const c of status.services.find((s) => s.component === web.name)?.containers ?? []) {
-      const r = await ctx.runtime.exec(c.id, ['nginx', '-s', 'reload']);
-      if (r.exitCode !== 0) throw failure(`nginx -s reload in ${web.name} failed: ${r.output.trim()}`);
-    }
-  }
-  // nginx answers the signal at once but starts its new workers a moment later.
-  await ctx.sleep(300);
+  const webs = componentsWithRole(lab, 'web').flatMap((web) => (status.services.find((s) => s.component === web.name)?.containers ?? []).map((c) => ({ web: web.name, c })));
+  await Promise.all(
+    webs.map(async ({ web, c }) => {
+      const r = await ctx.runtime.exec(c.id, ['sh', '-c', RELOAD_AND_WAIT]);
+      if (r.exitCode !== 0) throw failure(`reloading nginx in ${web} failed: ${r.output.trim()} (infra-lab logs ${web})`);
+    }),
+  );
 }
+
+/** Shell for reloadWebs: the master's children before the reload are the old workers; wait until none is left. */
+const RELOAD_AND_WAIT = `
+master=$(cat /tmp/nginx.pid) || exit 1
+children() { cat /proc/$master/task/$master/children; }
+old=" $(children) "
+nginx -s reload || exit 1
+i=0
+while [ $i -lt 300 ]; do
+  now=$(children); left=""
+  for p in $now; do case "$old" in *" $p "*) left="$left $p";; esac; done
+  [ -n "$now" ] && [ -z "$left" ] && exit 0
+  i=$((i + 1)); sleep 0.1
+done
+echo "the workers of the old configuration (pids$left) did not exit within 30 s"; exit 1
+`;
 
 async function waitReady(ctx: RunContext, status: LabStatus, components: string[], timeoutMs = TIMINGS.readyTimeoutMs): Promise<void> {
   const { ok } = await waitForComponents(ctx, status.project, components, timeoutMs);

@@ -48,26 +48,6 @@ describe('single-server: maintenance means downtime', () => {
   });
 });
 
-describe('distributed: deploys without downtime', () => {
-  const lab = useLiveLab('distributed');
-
-  test('rolling: not one request fails, and the new version answers afterwards', () => {
-    const r = json<Report>(lab, ['deploy', '--strategy', 'rolling', '--version', '2.0']);
-    expect(r.all.sent).toBeGreaterThan(100);
-    expect(r.all.failed).toBe(0);
-    expect(r.versions!.map((v) => v.version)).toEqual(['1', '2.0']);
-  });
-
-  test('blue-green: not one request fails, and no twin is left behind', () => {
-    const r = json<Report>(lab, ['deploy', '--strategy', 'blue-green']);
-    expect(r.all.sent).toBeGreaterThan(100);
-    expect(r.all.failed).toBe(0);
-    expect(r.versions!.at(-1)!.version).toBe('3');
-    const status = lab.status();
-    expect(status.services.find((s) => s.component === 'app-1')!.containers).toHaveLength(1);
-  });
-});
-
 describe('scale-up: scaling out', () => {
   const lab = useLiveLab('scale-up', { start: false });
 

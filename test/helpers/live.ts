@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { binary, runCli, type RunResult } from './cli.js';
+import { binary, runCli, runCliAsync, type RunResult } from './cli.js';
 import { projectNameOf } from '../../src/run/context.js';
 
 /**
@@ -65,6 +65,11 @@ export class LiveLab {
     child.stdout!.on('data', (c: Buffer) => (spawned.stdout += c.toString()));
     child.stderr!.on('data', (c: Buffer) => (spawned.stderr += c.toString()));
     return spawned;
+  }
+
+  /** Like run, while the test's own event loop goes on (a user probe runs meanwhile). */
+  runAsync(args: string[]): Promise<RunResult> {
+    return runCliAsync(args, { env: { INFRA_LAB_HOME: this.home } });
   }
 
   up(): RunResult {

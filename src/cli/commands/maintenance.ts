@@ -7,9 +7,13 @@ import { ExitCode, ExitError } from '../../errors.js';
 import { progressPrinter } from '../progress.js';
 import { presentReport } from '../report.js';
 import { seconds, table, type Output } from '../output.js';
-import { TIMINGS } from '../../run/timings.js';
 
-const probePace = { intervalMs: TIMINGS.probeIntervalMs, timeoutMs: TIMINGS.probeTimeoutMs };
+/** The probe's pace (--interval, --timeout), in ms. */
+interface ProbePace {
+  interval: number;
+  timeout: number;
+}
+const pace = (o: ProbePace) => ({ intervalMs: o.interval, timeoutMs: o.timeout });
 
 /** Shows a measured maintenance action like an experiment; exit 1 when the lab file's expectation is not met. */
 function present(ctx: RunContext, report: ExperimentReport, json: boolean, output: Output): void {
@@ -18,14 +22,14 @@ function present(ctx: RunContext, report: ExperimentReport, json: boolean, outpu
 }
 
 /** `infra-lab restart <component>`: a maintenance restart, measured with the same probe as watch. */
-export async function restartCommand(component: string, options: { lab?: string; json?: boolean; verbose?: boolean }, ctx: RunContext, output: Output): Promise<void> {
-  const report = await measuredRestart(ctx, { ...probePace, lab: options.lab, component }, progressPrinter(output, !!options.verbose));
+export async function restartCommand(component: string, options: ProbePace & { lab?: string; json?: boolean; verbose?: boolean }, ctx: RunContext, output: Output): Promise<void> {
+  const report = await measuredRestart(ctx, { ...pace(options), lab: options.lab, component }, progressPrinter(output, !!options.verbose));
   present(ctx, report, !!options.json, output);
 }
 
 /** `infra-lab deploy`: ship a new version of the app code base with a strategy, measured. */
-export async function deployCommand(options: { lab?: string; strategy: Strategy; version?: string; force?: boolean; json?: boolean; verbose?: boolean }, ctx: RunContext, output: Output): Promise<void> {
-  const report = await measuredDeploy(ctx, { ...probePace, lab: options.lab, strategy: options.strategy, version: options.version, force: options.force }, progressPrinter(output, !!options.verbose));
+export async function deployCommand(options: ProbePace & { lab?: string; strategy: Strategy; version?: string; force?: boolean; json?: boolean; verbose?: boolean }, ctx: RunContext, output: Output): Promise<void> {
+  const report = await measuredDeploy(ctx, { ...pace(options), lab: options.lab, strategy: options.strategy, version: options.version, force: options.force }, progressPrinter(output, !!options.verbose));
   present(ctx, report, !!options.json, output);
 }
 

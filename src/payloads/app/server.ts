@@ -152,7 +152,8 @@ const count = (path: string, status: number) => {
 };
 
 function send(res: http.ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}) {
-  res.writeHead(status, { 'content-type': type, 'x-app-instance': config.instance, 'x-app-version': config.version, ...headers });
+  const close = closing ? { connection: 'close' } : {};
+  res.writeHead(status, { 'content-type': type, 'x-app-instance': config.instance, 'x-app-version': config.version, ...close, ...headers });
   res.end(body);
 }
 
@@ -211,6 +212,9 @@ through web server <strong id="web">${escapeHtml(web)}</strong>.</p>
   }
 }
 
+/** Set on SIGTERM: answers say Connection: close, so that no keep-alive connection outlives the process. */
+let closing = false;
+
 const server = http.createServer((req, res) => {
   const path = (req.url ?? '/').split('?')[0];
   handle(req, res)
@@ -220,16 +224,41 @@ const server = http.createServer((req, res) => {
       send(res, 500, 'application/json', JSON.stringify({ error: 'internal', detail: err.message }));
     });
 });
+// Longer than nginx's keep-alive to its upstreams (60 s), so that nginx, not the app, closes an idle
+// connection: an app that closes one just as nginx sends a request on it fails that request.
 server.keepAliveTimeout = 65_000;
 
-server.listen(config.port, () => {
-  console.log(`app ${config.instance} version ${config.version} listening on :${config.port}; writes to ${config.write.name}, reads from ${config.read.name}`);
-});
+/**
+ * Connects to the databases before taking requests, so that the first users of a (re)started app
+ * server do not wait for its connection pools. A database that does not answer is left to the
+ * circuit breaker: the server listens anyway, to answer that its database is down.
+ */
+async function warmUp(): Promise<void> {
+  await Promise.allSettled([writeDb.query('SELECT 1'), readDb.query('SELECT 1')]);
+}
 
+warmUp().then(() =>
+  server.listen(config.port, () => {
+    console.log(`app ${config.instance} version ${config.version} listening on :${config.port}; writes to ${config.write.name}, reads from ${config.read.name}`);
+  }),
+);
+
+/**
+ * A graceful stop: no new connections, the requests in flight are answered (with Connection: close),
+ * idle keep-alive connections are closed, and the process exits once the last connection is gone.
+ * Those who stop it (compose, infra-lab's deploys) take it out of rotation first; the deadline
+ * stays under compose's 10 s before SIGKILL.
+ */
 const shutdown = (signal: string) => {
-  console.log(`${signal}: closing`);
+  if (closing) return;
+  closing = true;
+  console.log(`${signal}: closing; answering the requests in flight`);
   server.close(() => process.exit(0));
-  setTimeout(() => process.exit(0), 2000).unref();
+  server.closeIdleConnections();
+  setTimeout(() => {
+    console.log('requests still open after 8 s; exiting');
+    process.exit(0);
+  }, 8000).unref();
 };
 process.on('SIGTERM', () => shutdown('SIGTERM'));
 process.on('SIGINT', () => shutdown('SIGINT'));
