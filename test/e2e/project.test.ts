@@ -64,12 +64,13 @@ test('up, scale, deploy, then up again says unchanged: source, lab copy and cont
 });
 
 test('deploying the version that runs is refused, and done with --force', () => {
+  const running = /^APP_VERSION_APP=(.*)$/m.exec(read('.env'))![1];
   const before = appContainers();
-  const r = lab.run(['deploy', '--lab', 'my-lab', '--version', '2']);
+  const r = lab.run(['deploy', '--lab', 'my-lab', '--version', running]);
   expect(r.code).toBe(2);
-  expect(r.stderr).toBe("infra-lab: my-lab already runs version 2 (app); deploy another with --version, or replace the servers with the same version with --force\n");
+  expect(r.stderr).toBe(`infra-lab: my-lab already runs version ${running} (app); deploy another with --version, or replace the servers with the same version with --force\n`);
   expect(appContainers().sort()).toEqual(before.sort());
-  ok(lab.run(['deploy', '--lab', 'my-lab', '--version', '2', '--force', '--json']));
+  ok(lab.run(['deploy', '--lab', 'my-lab', '--version', running, '--force', '--json']));
   expect(appContainers().some((id) => before.includes(id))).toBe(false);
 });
 
