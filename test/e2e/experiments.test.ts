@@ -35,7 +35,7 @@ describe('single-server', () => {
     const started = r.events.find((e) => e.service === 'db' && e.action === 'start' && e.ms > killed.ms)!;
     expect(r.all.longestMs).toBeGreaterThanOrEqual(started.ms - killed.ms);
     expect(r.data).toMatchObject({ continued: true });
-    expect(r.data!.firstAfter).toBe(r.data!.lastAcknowledged + 1 + r.data!.skipped!);
+    // A write cut off by the kill may have been committed: every skipped value must be such a write.
     expect(r.data!.skipsExplained).toBe(true);
     expect(fs.readFileSync(r.files.markdown, 'utf8')).toContain('# single-server / kill-db');
   });
@@ -53,7 +53,7 @@ describe('single-server', () => {
     expect(r.all.certainlyFailed + r.all.unknown).toBe(r.all.failed);
     expect(r.data).toMatchObject({ continued: true, skipsExplained: true });
     expect(r.data!.unknownWrites).toBeGreaterThan(0);
-    expect(r.data!.firstAfter).toBe(r.data!.lastAcknowledged + 1 + r.data!.skipped!);
+    expect(r.data!.skipped).toBeLessThanOrEqual(r.data!.unknownWrites);
     const markdown = fs.readFileSync(r.files.markdown, 'utf8');
     expect(markdown).toContain('| of which unknown outcome |');
     expect(markdown).toContain('a client that retries such a write may apply it twice');
