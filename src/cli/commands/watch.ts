@@ -7,6 +7,7 @@ import type { Output } from '../output.js';
 import { onInterrupt } from '../on-interrupt.js';
 import { projectContainers } from '../../run/state.js';
 import { failure } from '../../errors.js';
+import { waitUntil } from '../../run/wait.js';
 import { formatSummary } from '../report.js';
 
 export interface WatchOptions {
@@ -66,17 +67,17 @@ export async function watchCommand(options: WatchOptions, ctx: RunContext, outpu
     output.out('');
     for (const line of formatSummary(summarize(samples, ctx.clock()), ctx.clock() - started)) output.out(line);
   }
-  if (ended === 'lab gone') throw failure(`the lab ${lab.name} was taken down while watch ran (its containers are gone); nothing left to watch`);
+  if (ended === 'lab gone') throw failure(`the lab ${lab.name} was taken down while watch ran (none of its containers runs); nothing left to watch`);
   if (ended === 'probe gone') throw failure(`the probe stopped by itself (removed by something else?); start watch again (infra-lab status ${lab.name})`);
 }
 
 /**
  * Until the user stops the watch (Ctrl-C, SIGTERM, SIGHUP), its duration is over, or there is
- * nothing left to watch: the probe container went away (infra-lab down removes it) or the lab's
- * containers did (compose down by hand leaves the probe running on its own).
+ * nothing left to watch: the probe container went away (infra-lab down removes it first, then
+ * stops the lab) or the lab's containers did (compose down by hand leaves the probe running).
  */
 async function untilEnd(ctx: RunContext, projectName: string, probeEnded: Promise<void>, durationS?: number): Promise<'stopped' | 'lab gone' | 'probe gone'> {
-  const labGone = async () => (await projectContainers(ctx.runtime, projectName)).length === 0;
+  const running = async () => (await projectContainers(ctx.runtime, projectName)).filter((c) => c.state === 'running').length;
   let stopListening = () => {};
   let timer: NodeJS.Timeout | undefined;
   let poll: NodeJS.Timeout | undefined;
@@ -84,8 +85,12 @@ async function untilEnd(ctx: RunContext, projectName: string, probeEnded: Promis
     return await new Promise((resolve) => {
       stopListening = onInterrupt(() => resolve('stopped'));
       if (durationS) timer = setTimeout(() => resolve('stopped'), durationS * 1000);
-      void probeEnded.then(async () => resolve((await labGone().catch(() => false)) ? 'lab gone' : 'probe gone'));
-      poll = setInterval(() => void labGone().then((gone) => gone && resolve('lab gone'), () => undefined), 2000);
+      // down removes the probe before it stops the lab's containers: give it time to get there.
+      void probeEnded.then(async () => {
+        const gone = await waitUntil(async () => ((await running().catch(() => 1)) === 0 ? true : undefined), { timeoutMs: 60_000, intervalMs: 500, clock: ctx.clock, sleep: ctx.sleep });
+        resolve(gone ? 'lab gone' : 'probe gone');
+      });
+      poll = setInterval(() => void running().then((n) => n === 0 && resolve('lab gone'), () => undefined), 2000);
     });
   } finally {
     stopListening();
