@@ -114,10 +114,19 @@ async function checkImages(ctx: RunContext, lab: Lab, flavor: Flavor): Promise<v
   if (missing.length === 0) return;
   if (flavor === 'debian') throw environmentError(`missing images ${missing.join(', ')}: build them with infra-lab images build (no registry needed)`);
   // Pull here rather than inside compose: without a registry the pull fails, and we can say what works offline.
-  const unpullable: string[] = [];
-  for (const image of missing) await ctx.runtime.pull(image).catch(() => unpullable.push(image));
+  // The engine's own words are kept: a rate limit or a typo in a mirror is not "offline".
+  const unpullable: { image: string; why: string }[] = [];
+  for (const image of missing) await ctx.runtime.pull(image).catch((err: unknown) => unpullable.push({ image, why: engineMessage(err) }));
   if (unpullable.length)
-    throw environmentError(`${unpullable.join(', ')}: not here and cannot be pulled (offline, or no registry reachable); run infra-lab images build and use --flavor debian`);
+    throw environmentError(
+      `${unpullable.map((u) => u.image).join(', ')}: not here and cannot be pulled (the engine said: ${unpullable[0].why}); run infra-lab images build and use --flavor debian`,
+    );
+}
+
+/** What the engine said about a failed request, on one line (dockerode puts it in json.message). */
+function engineMessage(err: unknown): string {
+  const e = err as { json?: { message?: string }; message?: string };
+  return String(e.json?.message ?? e.message ?? err).replace(/\s+/g, ' ').trim();
 }
 
 /** Volumes of an earlier project of the same name hold data whose passwords went with its folder. */

@@ -58,25 +58,50 @@ describe('finding compose', () => {
     }) as never;
 
   test('compose v2 is preferred', async () => {
-    const c = await detectCompose(runner({ 'docker compose': { exitCode: 0, stdout: '2.29.1\n' }, 'docker-compose version': { exitCode: 0, stdout: '1.29.2' } }));
+    const c = await detectCompose(runner({ 'docker compose': { exitCode: 0, stdout: '2.29.1\n' }, 'docker-compose version': { exitCode: 0, stdout: '1.29.2' } }), {});
     expect(await c.describe()).toBe('docker compose 2.29.1');
   });
 
   test('v1 is used when v2 is missing', async () => {
     const calls: Call[] = [];
-    const c = await detectCompose(runner({ 'docker compose': { exitCode: 1 }, 'docker-compose version': { exitCode: 0, stdout: '1.29.2' }, 'docker-compose up': { exitCode: 0 } }, calls));
+    const c = await detectCompose(runner({ 'docker compose': { exitCode: 1 }, 'docker-compose version': { exitCode: 0, stdout: '1.29.2' }, 'docker-compose up': { exitCode: 0 } }, calls), {});
     expect(await c.describe()).toBe('docker-compose 1.29.2');
     await c.up('/tmp/project');
     expect(calls.at(-1)).toEqual({ file: 'docker-compose', args: ['up', '-d', '--remove-orphans'] });
   });
 
   test('no compose at all: a stand-in that fails with exit code 3 and says what to install', async () => {
-    const c = await detectCompose(runner({}));
+    const c = await detectCompose(runner({}), {});
     await expect(c.up('/tmp/project')).rejects.toThrow(ExitError);
     await c.up('/tmp/project').catch((err: ExitError) => {
       expect(err.code).toBe(ExitCode.environment);
       expect(err.message).toContain('install Docker Compose');
     });
+  });
+
+  test('INFRA_LAB_COMPOSE chooses v1 even where v2 is installed', async () => {
+    const calls: Call[] = [];
+    const c = await detectCompose(runner({ 'docker compose': { exitCode: 0, stdout: '2.26.1' }, 'docker-compose version': { exitCode: 0, stdout: '1.29.2' } }, calls), { INFRA_LAB_COMPOSE: 'v1' });
+    expect(await c.describe()).toBe('docker-compose 1.29.2');
+    expect(calls.map((x) => x.file)).toEqual(['docker-compose']);
+  });
+
+  test('INFRA_LAB_COMPOSE=v2 does not fall back to v1: missing v2 is exit 3 in one line naming the variable', async () => {
+    const c = await detectCompose(runner({ 'docker compose': { exitCode: 1 }, 'docker-compose version': { exitCode: 0, stdout: '1.29.2' } }), { INFRA_LAB_COMPOSE: 'v2' });
+    const err = await c.up('/tmp/project').catch((e: ExitError) => e);
+    expect(err).toBeInstanceOf(ExitError);
+    expect((err as ExitError).code).toBe(ExitCode.environment);
+    expect((err as ExitError).message).toMatch(/^INFRA_LAB_COMPOSE=v2 but `docker compose` \(v2\) was not found; [^\n]+$/);
+  });
+
+  test('INFRA_LAB_COMPOSE=v1 missing is exit 3 too', async () => {
+    const c = await detectCompose(runner({ 'docker compose': { exitCode: 0, stdout: '2.26.1' } }), { INFRA_LAB_COMPOSE: 'v1' });
+    await expect(c.down('/tmp/project', { volumes: false })).rejects.toMatchObject({ code: ExitCode.environment, message: expect.stringContaining('INFRA_LAB_COMPOSE=v1 but `docker-compose` (v1) was not found') });
+  });
+
+  test('an unknown INFRA_LAB_COMPOSE is a usage error', async () => {
+    const c = await detectCompose(runner({ 'docker compose': { exitCode: 0, stdout: '2.26.1' } }), { INFRA_LAB_COMPOSE: 'v3' });
+    await expect(c.up('/tmp/project')).rejects.toMatchObject({ code: ExitCode.usage, message: expect.stringContaining('set it to v1 or v2') });
   });
 
   test('a port in use is explained', () => {

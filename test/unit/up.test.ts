@@ -45,8 +45,26 @@ test('official images that cannot be pulled: exit 3, pointing to images build an
   const err = await upError('official');
   expect(err.code).toBe(ExitCode.environment);
   expect(err.message).toBe(
-    'coredns/coredns:1.12.0, nginx:1.27.4, node:22.14.0-bookworm-slim, mysql:8.4.4: not here and cannot be pulled (offline, or no registry reachable); run infra-lab images build and use --flavor debian',
+    'coredns/coredns:1.12.0, nginx:1.27.4, node:22.14.0-bookworm-slim, mysql:8.4.4: not here and cannot be pulled (the engine said: Get "https://registry/v2/coredns/coredns:1.12.0": dial tcp: lookup registry: no such host); run infra-lab images build and use --flavor debian',
   );
+});
+
+test("a refused pull keeps the engine's message: a rate limit is not reported as offline", async () => {
+  const ctx = context();
+  ctx.runtime = stubRuntime({
+    ping: async () => undefined,
+    volumes: async () => [],
+    imageLabels: async () => undefined,
+    pull: async () => {
+      throw Object.assign(new Error('(HTTP code 500) server error'), { json: { message: 'toomanyrequests: You have reached your pull rate limit.\nYou may increase the limit by authenticating' } });
+    },
+  });
+  const err = await up(ctx, resolveLab('single-server'), { flavor: 'official' }, silent).then(
+    () => undefined,
+    (e: ExitError) => e,
+  );
+  expect(err?.code).toBe(ExitCode.environment);
+  expect(err?.message).toContain('(the engine said: toomanyrequests: You have reached your pull rate limit. You may increase the limit by authenticating)');
 });
 
 test('missing debian images: exit 3, pointing to images build', async () => {
