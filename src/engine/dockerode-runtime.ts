@@ -179,6 +179,7 @@ export class DockerodeRuntime implements Runtime {
       name: spec.name,
       Image: spec.image,
       Cmd: spec.cmd,
+      ...(spec.user ? { User: spec.user } : {}),
       Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
       Labels: spec.labels,
       HostConfig: {
@@ -222,6 +223,7 @@ export class DockerodeRuntime implements Runtime {
       Image: info.Config.Image,
       Cmd: info.Config.Cmd,
       Entrypoint: info.Config.Entrypoint,
+      User: info.Config.User,
       Env: [...env, ...Object.entries(changes.env).map(([k, v]) => `${k}=${v}`)],
       Labels: { ...labels, ...changes.labels },
       Healthcheck: info.Config.Healthcheck,

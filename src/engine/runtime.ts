@@ -104,6 +104,8 @@ export interface ContainerSpec {
   network: string;
   /** host folder -> container folder, read-only */
   binds: Record<string, string>;
+  /** The user to run as, when not the image's. */
+  user?: string;
 }
 
 export interface RunningContainer {

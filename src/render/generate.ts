@@ -128,6 +128,9 @@ export async function generateProject(lab: Lab, options: GenerateOptions): Promi
   for (const f of files) {
     const target = path.join(dir, f.path);
     fs.mkdirSync(path.dirname(target), { recursive: true });
+    // Folders mounted into containers that run as another user (CoreDNS runs as nonroot) must be
+    // readable by all, whatever the umask.
+    for (let folder = path.dirname(target); folder.length > dir.length; folder = path.dirname(folder)) fs.chmodSync(folder, 0o755);
     fs.writeFileSync(target, f.content, { mode: f.mode ?? 0o644 });
     fs.chmodSync(target, f.mode ?? 0o644);
   }
