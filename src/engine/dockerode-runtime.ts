@@ -87,10 +87,18 @@ export class DockerodeRuntime implements Runtime {
   }
 
   async importImage(tar: NodeJS.ReadableStream, tag: string, labels: Record<string, string>): Promise<void> {
-    const [repo, version] = splitTag(tag);
     const changes = Object.entries(labels).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`);
-    const stream = (await this.docker.importImage(tar as never, { repo, tag: version, changes } as never)) as unknown as NodeJS.ReadableStream;
-    await followProgress(this.docker, stream, () => undefined);
+    // repo=name:tag rather than repo and tag apart: Podman ignores tag= and names the image :latest.
+    const stream = (await this.docker.importImage(tar as never, { repo: tag, changes } as never)) as unknown as NodeJS.ReadableStream;
+    let id: string | undefined;
+    await followProgress(this.docker, stream, (line) => {
+      id = /sha256:[0-9a-f]{64}/.exec(line)?.[0] ?? id;
+    });
+    if (await this.imageLabels(tag)) return;
+    // An engine that still dropped the name: name the image it reported.
+    const [repo, version] = splitTag(tag);
+    if (id) await this.docker.getImage(id).tag({ repo, tag: version });
+    if (!(await this.imageLabels(tag))) throw environmentError(`the engine imported the image but did not name it ${tag}${id ? ` (it is ${id})` : ''}; run again with --verbose and report the engine and its version`);
   }
 
   async kill(id: string, signal = 'SIGKILL'): Promise<void> {
