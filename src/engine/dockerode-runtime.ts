@@ -70,6 +70,13 @@ export class DockerodeRuntime implements Runtime {
     }
   }
 
+  async engine(): Promise<{ name: string; version: string; podman: boolean }> {
+    const v = await this.docker.version();
+    // Podman names its component "Podman Engine"; Docker's is "Engine".
+    const podman = (v.Components ?? []).some((c) => /podman/i.test(c.Name));
+    return { name: podman ? 'Podman' : 'Docker', version: v.Version, podman };
+  }
+
   async pull(ref: string): Promise<void> {
     const stream = (await this.docker.pull(ref)) as NodeJS.ReadableStream;
     await followProgress(this.docker, stream, () => undefined);

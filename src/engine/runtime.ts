@@ -44,6 +44,8 @@ export interface NetworkInfo {
 export interface Runtime {
   readonly endpoint: Endpoint;
   ping(): Promise<void>;
+  /** Which engine answers: Docker, or Podman through its Docker-compatible API. */
+  engine(): Promise<{ name: string; version: string; podman: boolean }>;
   /** Containers (running or not) carrying every label given ("key=value" or "key"). */
   containers(labels: string[]): Promise<ContainerInfo[]>;
   networks(): Promise<NetworkInfo[]>;

@@ -44,6 +44,7 @@ export async function up(ctx: RunContext, labFile: Lab, options: UpOptions, prog
     progress({ kind: 'detail', text: `the lab ${lab.name} was last started from ${previous.source}; now from ${path.resolve(lab.source)}` });
 
   await checkImages(ctx, lab, options.flavor);
+  await checkComposeFitsEngine(ctx);
   if (!previous) await checkNoOrphanVolumes(ctx, projectName);
   const block = previous?.block ?? (await freeBlock(ctx, lab, projectName));
   const generated = await generateProject(lab, { outDir: projectDir, flavor: options.flavor, projectName, block });
@@ -120,6 +121,17 @@ async function checkImages(ctx: RunContext, lab: Lab, flavor: Flavor): Promise<v
   if (unpullable.length)
     throw environmentError(
       `${unpullable.map((u) => u.image).join(', ')}: not here and cannot be pulled (the engine said: ${unpullable[0].why}); run infra-lab images build and use --flavor debian`,
+    );
+}
+
+/** Compose v1 fails every second `up` on Podman ("IPAM option driver has changed"): v2 is needed there. */
+async function checkComposeFitsEngine(ctx: RunContext): Promise<void> {
+  const compose = await ctx.compose.describe();
+  if (!compose.startsWith('docker-compose ')) return;
+  const engine = await ctx.runtime.engine();
+  if (engine.podman)
+    throw environmentError(
+      `${compose} (Compose v1) cannot run labs on Podman ${engine.version}: its second up fails ("IPAM option driver has changed"); install Compose v2 (docker compose) and set INFRA_LAB_COMPOSE=v2`,
     );
 }
 

@@ -72,3 +72,21 @@ test('missing debian images: exit 3, pointing to images build', async () => {
   expect(err.code).toBe(ExitCode.environment);
   expect(err.message).toContain('build them with infra-lab images build');
 });
+
+test('Compose v1 on Podman is refused before anything is written: exit 3, asking for v2', async () => {
+  const ctx = context();
+  ctx.runtime = stubRuntime({
+    ping: async () => undefined,
+    volumes: async () => [],
+    imageLabels: async () => ({}),
+    engine: async () => ({ name: 'Podman', version: '4.3.1', podman: true }),
+  });
+  ctx.compose = { describe: async () => 'docker-compose 1.29.2' } as unknown as RunContext['compose'];
+  const err = await up(ctx, resolveLab('single-server'), { flavor: 'debian' }, silent).then(
+    () => undefined,
+    (e: ExitError) => e,
+  );
+  expect(err?.code).toBe(ExitCode.environment);
+  expect(err?.message).toMatch(/^docker-compose 1\.29\.2 \(Compose v1\) cannot run labs on Podman 4\.3\.1: .*set INFRA_LAB_COMPOSE=v2$/);
+  expect(fs.existsSync(path.join(ctx.home, 'labs'))).toBe(false);
+});
