@@ -46,8 +46,11 @@ export const DB_HEALTHCHECK = 'healthcheck';
  * the network timeout make it notice a primary that went silent (paused, disconnected) within seconds.
  */
 export const REPLICA_RETRY = { connectRetrySeconds: 1, retryCount: 86_400, heartbeatSeconds: 1, netTimeoutSeconds: 5 } as const;
-/** The unprivileged user of the app images (the app server and the probe). */
-export const APP_USER = 'node';
+/**
+ * The unprivileged user of the app server and the probe: uid 1000, the user node of the official
+ * image. A number, so that it needs no entry in the image's passwd file (the debian image has none).
+ */
+export const APP_USER = '1000:1000';
 /** HAProxy's own port for its health answer, statistics and metrics. */
 export const LB_ADMIN_PORT = 8404;
 export const LABEL = {
@@ -269,7 +272,7 @@ function service(c: Component, input: RenderInput, addressing: Addressing): Serv
       const db = c.database!;
       const addressOf = (name: string) => addressFrom(lab, addressing, c.name, name) ?? name;
       s.command = ['node', '/app/server.js'];
-      // Unprivileged: both app images have the user node (uid 1000), and the port is above 1024.
+      // Unprivileged: the port is above 1024 and the server writes nothing.
       s.user = APP_USER;
       s.volumes.push('./app/server.js:/app/server.js:ro');
       Object.assign(s.environment, {
@@ -294,7 +297,8 @@ function service(c: Component, input: RenderInput, addressing: Addressing): Serv
       s.command = [flavor === 'official' ? 'mysqld' : 'mariadbd', ...dbServerFlags(lab, c, flavor)];
       Object.assign(s.environment, {
         MYSQL_ROOT_PASSWORD: '${DB_ROOT_PASSWORD}',
-        // root logs in only from inside its container (the image's default is from anywhere).
+        // root logs in only from inside its container (the official image's default is from anywhere;
+        // 01-schema.sh removes root@'%' where an image made it all the same).
         MYSQL_ROOT_HOST: 'localhost',
         MYSQL_INITDB_SKIP_TZINFO: '1',
         DB_APP_PASSWORD: '${DB_APP_PASSWORD}',

@@ -54,6 +54,7 @@ describe.each(['official', 'debian'] as const)('%s flavor', (flavor) => {
 
   test('root only inside its container; the replication account only where a replica exists; the app grants only what it runs', () => {
     for (const s of [services(single).db, services(distributed)['db-primary'], services(distributed)['db-replica']]) expect(s.environment.MYSQL_ROOT_HOST).toBe('localhost');
+    expect(file(single, 'initdb/db/01-schema.sh')).toContain("DROP USER IF EXISTS 'root'@'%';");
     expect(file(single, 'initdb/db/01-schema.sh')).not.toContain("'repl'");
     expect(services(single).db.environment).not.toHaveProperty('DB_REPL_PASSWORD');
     expect(file(distributed, 'initdb/db-primary/01-schema.sh')).toContain("GRANT REPLICATION SLAVE ON *.* TO 'repl'@'%';");
@@ -73,8 +74,8 @@ describe.each(['official', 'debian'] as const)('%s flavor', (flavor) => {
     expect(file(single, 'initdb/db/01-schema.sh')).toContain('umask 077');
   });
 
-  test('the app server runs as the unprivileged user node; BIND drops to bind', () => {
-    expect(services(single).app.user).toBe('node');
+  test('the app server runs as the unprivileged user 1000 (node); BIND drops to bind', () => {
+    expect(services(single).app.user).toBe('1000:1000');
     if (flavor === 'debian') expect(services(single).dns.command).toEqual(['named', '-g', '-u', 'bind', '-c', '/etc/bind/named.conf']);
   });
 

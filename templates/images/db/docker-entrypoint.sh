@@ -1,7 +1,7 @@
 #!/bin/bash
 # infra-lab: entrypoint of the db role image (MariaDB standing in for MySQL 8.4).
 # Mimics the official mysql image's entrypoint for what infra-lab uses:
-#   MYSQL_ROOT_PASSWORD (required), optional MYSQL_ROOT_HOST (default '%'), MYSQL_DATABASE / MYSQL_USER / MYSQL_PASSWORD,
+#   MYSQL_ROOT_PASSWORD (required), optional MYSQL_DATABASE / MYSQL_USER / MYSQL_PASSWORD,
 #   /etc/mysql/conf.d/*.cnf, datadir /var/lib/mysql, and on FIRST start only
 #   (empty datadir) the files in /docker-entrypoint-initdb.d (*.sh, *.sql, *.sql.gz)
 #   in sorted order against a temporary server without networking.
@@ -112,29 +112,20 @@ if [ ! -d "$DATADIR/mysql" ]; then
 	sql_escape() { local s=${1//\\/\\\\}; printf '%s' "${s//\'/\\\'}"; }
 	root_pw=$(sql_escape "$MYSQL_ROOT_PASSWORD")
 
-	# Keep only root@localhost and the system accounts and set the password; like the official
-	# image, add root@MYSQL_ROOT_HOST ('%' unless set; 'localhost' keeps root local only).
-	root_host=${MYSQL_ROOT_HOST:-%}
+	# Keep only root@localhost and the system accounts, set the password, add root@'%'.
 	mysql_root --binary-mode <<-EOSQL
 		SET @@SESSION.SQL_LOG_BIN=0;
 		DELETE FROM mysql.global_priv WHERE NOT ((User='root' AND Host='localhost') OR User IN ('mariadb.sys','mysql.sys'));
 		DELETE FROM mysql.proxies_priv WHERE NOT (User='root' AND Host='localhost');
 		FLUSH PRIVILEGES;
 		ALTER USER 'root'@'localhost' IDENTIFIED BY '${root_pw}';
+		CREATE USER 'root'@'%' IDENTIFIED BY '${root_pw}';
+		GRANT ALL PRIVILEGES ON *.* TO 'root'@'%' WITH GRANT OPTION;
+		GRANT PROXY ON ''@'%' TO 'root'@'%' WITH GRANT OPTION;
 		FLUSH PRIVILEGES;
 	EOSQL
 	MYSQL_PWD=$MYSQL_ROOT_PASSWORD
-	if [ "$root_host" != localhost ]; then
-		host_sql=$(sql_escape "$root_host")
-		mysql_root --binary-mode <<-EOSQL
-			SET @@SESSION.SQL_LOG_BIN=0;
-			CREATE USER 'root'@'${host_sql}' IDENTIFIED BY '${root_pw}';
-			GRANT ALL PRIVILEGES ON *.* TO 'root'@'${host_sql}' WITH GRANT OPTION;
-			GRANT PROXY ON ''@'%' TO 'root'@'${host_sql}' WITH GRANT OPTION;
-			FLUSH PRIVILEGES;
-		EOSQL
-	fi
-	log "root password set for 'root'@'localhost'$([ "$root_host" = localhost ] || echo " and 'root'@'$root_host'")"
+	log "root password set for 'root'@'localhost' and 'root'@'%'"
 
 	if [ -n "${MYSQL_DATABASE:-}" ]; then
 		log "creating database ${MYSQL_DATABASE}"

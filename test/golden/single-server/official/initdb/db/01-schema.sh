@@ -17,6 +17,8 @@ printf '[client]\nuser=healthcheck\npassword=%s\n' "$health_password" > /var/lib
 
 mysql --defaults-extra-file="$root_options" <<SQL
 SET SESSION sql_log_bin = 0;
+-- root logs in only from inside this container.
+DROP USER IF EXISTS 'root'@'%';
 CREATE DATABASE IF NOT EXISTS app;
 CREATE TABLE IF NOT EXISTS app.counter (
   id INT PRIMARY KEY,
