@@ -312,6 +312,7 @@ function toContainerInfo(i: Docker.ContainerInspectInfo): ContainerInfo {
     state: i.State.Status,
     health: health?.Status === 'none' ? undefined : health?.Status,
     lastHealthOutput: lastFailed?.Output.trim(),
+    healthChecksRun: health && health.Status !== 'none' ? (health.Log ?? []).length : undefined,
     exitCode: i.State.ExitCode,
     startedAt: i.State.Running && i.State.StartedAt ? new Date(i.State.StartedAt) : undefined,
     restartCount: i.RestartCount,

@@ -27,6 +27,8 @@ export interface ContainerInfo {
   health?: string;
   /** Output of the last failed healthcheck, to explain an unhealthy service. */
   lastHealthOutput?: string;
+  /** How many healthchecks the engine has run and kept (it keeps the last few); undefined without a healthcheck. */
+  healthChecksRun?: number;
   exitCode: number;
   startedAt?: Date;
   restartCount: number;

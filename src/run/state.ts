@@ -76,3 +76,14 @@ export function endpointsOf(lab: Lab, containers: ContainerInfo[]): Endpoints {
   }
   return out;
 }
+
+/**
+ * Components whose healthcheck the engine never ran although their container has been running for
+ * graceMs: Podman 4 runs healthchecks from systemd timers, so without systemd they never run and
+ * compose waits forever for a healthy dependency.
+ */
+export function healthchecksNeverRun(states: ServiceState[], now: number, graceMs: number): string[] {
+  return states
+    .filter((s) => s.containers.some((c) => c.state === 'running' && c.healthChecksRun === 0 && c.startedAt && now - c.startedAt.getTime() >= graceMs))
+    .map((s) => s.component);
+}

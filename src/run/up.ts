@@ -9,7 +9,7 @@ import { httpGet } from '../probes/http.js';
 import { projectDirOf, projectNameOf, type RunContext } from './context.js';
 import { COMPOSE_LABEL } from '../engine/runtime.js';
 import type { Progress } from './events.js';
-import { endpointsOf, projectContainers, serviceStates, type Endpoints, type ServiceState } from './state.js';
+import { endpointsOf, healthchecksNeverRun, projectContainers, serviceStates, type Endpoints, type ServiceState } from './state.js';
 import { waitUntil } from './wait.js';
 
 export interface UpOptions {
@@ -57,7 +57,7 @@ export async function up(ctx: RunContext, labFile: Lab, options: UpOptions, prog
 
   progress({ kind: 'step', text: `starting ${lab.name} with ${await ctx.compose.describe()} in ${projectDir}` });
   try {
-    await ctx.compose.up(projectDir, { signal: options.signal });
+    await composeUpWatched(ctx, lab, projectDir, projectName, options, start);
     const services = await waitReady(ctx, lab, projectName, options, progress, start);
     const containers = await projectContainers(ctx.runtime, projectName);
     const endpoints = endpointsOf(lab, containers);
@@ -73,6 +73,49 @@ export async function up(ctx: RunContext, labFile: Lab, options: UpOptions, prog
     if (err instanceof ExitError && err.code === ExitCode.failed && !/interrupted/.test(err.message))
       throw new ExitError(`${err.message}\nthe lab is left as it is so you can look: infra-lab status ${lab.name}, infra-lab logs <component>; remove it with infra-lab down ${lab.name}`, err.code, { cause: err });
     throw err;
+  }
+}
+
+/** How long a running container may go without one healthcheck before up says that the engine runs none. */
+export const HEALTHCHECK_GRACE_MS = 30_000;
+
+/**
+ * compose up, watched: compose itself waits for healthy dependencies, so it would wait forever, with no
+ * output, where the engine runs no healthchecks, and past any deadline. It is stopped with the cause.
+ */
+async function composeUpWatched(ctx: RunContext, lab: Lab, projectDir: string, projectName: string, options: UpOptions, start: number): Promise<void> {
+  const stop = new AbortController();
+  const forward = () => stop.abort();
+  options.signal?.addEventListener('abort', forward);
+  const timeoutMs = options.timeoutMs ?? 300_000;
+  let cause: ExitError | undefined;
+  let finished = false;
+  let wake = () => undefined as void;
+  const woken = new Promise<void>((resolve) => (wake = resolve));
+  const watcher = (async () => {
+    while (!finished) {
+      await Promise.race([ctx.sleep(1000), woken]);
+      if (finished) return;
+      const states = serviceStates(lab, await projectContainers(ctx.runtime, projectName).catch(() => []));
+      const silent = healthchecksNeverRun(states, ctx.clock(), HEALTHCHECK_GRACE_MS);
+      if (silent.length)
+        cause = environmentError(
+          `the engine never ran the healthchecks of ${silent.join(', ')} in ${HEALTHCHECK_GRACE_MS / 1000} s, so compose waits forever: Podman 4 runs healthchecks from systemd timers, and there is no systemd here; run where systemd runs, or run podman healthcheck run <container> in a loop`,
+        );
+      else if (ctx.clock() - start >= timeoutMs)
+        cause = failure(`the lab did not start within ${timeoutMs / 1000} s; still waiting for ${states.filter((x) => !x.ready).map((x) => `${x.component} (${x.summary})`).join(', ')}`);
+      if (cause) return stop.abort();
+    }
+  })();
+  try {
+    await ctx.compose.up(projectDir, { signal: stop.signal });
+  } catch (err) {
+    throw cause ?? err;
+  } finally {
+    finished = true;
+    wake();
+    options.signal?.removeEventListener('abort', forward);
+    await watcher;
   }
 }
 

@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { resolveLab } from '../../src/lab/load.js';
-import { up } from '../../src/run/up.js';
+import { HEALTHCHECK_GRACE_MS, up } from '../../src/run/up.js';
 import { silent } from '../../src/run/events.js';
 import { MissingCompose } from '../../src/engine/compose.js';
-import type { Runtime } from '../../src/engine/runtime.js';
+import type { ContainerInfo, Runtime } from '../../src/engine/runtime.js';
 import type { RunContext } from '../../src/run/context.js';
 import { stubRuntime } from '../helpers/stub-runtime.js';
 import { ExitCode, ExitError } from '../../src/errors.js';
@@ -89,4 +89,57 @@ test('Compose v1 on Podman is refused before anything is written: exit 3, asking
   expect(err?.code).toBe(ExitCode.environment);
   expect(err?.message).toMatch(/^docker-compose 1\.29\.2 \(Compose v1\) cannot run labs on Podman 4\.3\.1: .*set INFRA_LAB_COMPOSE=v2$/);
   expect(fs.existsSync(path.join(ctx.home, 'labs'))).toBe(false);
+});
+
+describe('compose up that never ends', () => {
+  // An engine with the images, and a compose whose up waits until it is stopped, as compose does for
+  // a dependency that never becomes healthy.
+  const hangingContext = (containers: () => ContainerInfo[]) => {
+    const ctx = context();
+    let now = 0;
+    ctx.clock = () => now;
+    ctx.sleep = async (ms) => {
+      now += ms;
+      await new Promise((r) => setImmediate(r));
+    };
+    ctx.runtime = stubRuntime({
+      ping: async () => undefined,
+      volumes: async () => [],
+      networks: async () => [],
+      imageLabels: async () => ({}),
+      containers: async () => containers(),
+    });
+    const stopped: string[] = [];
+    ctx.compose = {
+      describe: async () => 'docker compose 2.26.1',
+      up: (_dir: string, options: { signal?: AbortSignal }) =>
+        new Promise<void>((_resolve, reject) =>
+          options.signal?.addEventListener('abort', () => {
+            stopped.push('up');
+            reject(new ExitError('docker compose up was interrupted', ExitCode.failed));
+          }),
+        ),
+    } as unknown as RunContext['compose'];
+    return { ctx, stopped, at: () => now };
+  };
+  const container = (service: string, over: Partial<ContainerInfo>): ContainerInfo => ({
+    id: service, name: service, labels: {}, project: 'p', service, state: 'running', exitCode: 0, restartCount: 0, ports: [], networks: {}, startedAt: new Date(0), ...over,
+  });
+
+  test('healthchecks that never run (Podman without systemd): exit 3 naming the cause, after the grace time', async () => {
+    const { ctx, stopped, at } = hangingContext(() => [container('db', { health: 'starting', healthChecksRun: 0 }), container('dns', { health: 'starting', healthChecksRun: 0 })]);
+    const err = await up(ctx, resolveLab('single-server'), { flavor: 'debian' }, silent).then(() => undefined, (e: ExitError) => e);
+    expect(err?.code).toBe(ExitCode.environment);
+    expect(err?.message).toMatch(/^the engine never ran the healthchecks of dns, db in 30 s, so compose waits forever: Podman 4 runs healthchecks from systemd timers/);
+    expect(stopped).toEqual(['up']);
+    expect(at()).toBeGreaterThanOrEqual(HEALTHCHECK_GRACE_MS);
+    expect(at()).toBeLessThan(HEALTHCHECK_GRACE_MS + 5000);
+  });
+
+  test('healthchecks that run but never pass: stopped at the time limit, naming what it waited for', async () => {
+    const { ctx } = hangingContext(() => [container('db', { health: 'starting', healthChecksRun: 5 })]);
+    const err = await up(ctx, resolveLab('single-server'), { flavor: 'debian', timeoutMs: 60_000 }, silent).then(() => undefined, (e: ExitError) => e);
+    expect(err?.code).toBe(ExitCode.failed);
+    expect(err?.message).toMatch(/^the lab did not start within 60 s; still waiting for dns \(missing\), web \(missing\), app \(missing\), db \(starting\)/);
+  });
 });
