@@ -175,18 +175,7 @@ export class DockerodeRuntime implements Runtime {
     })) as NodeJS.ReadableStream;
     let text = '';
     for await (const chunk of stream) text += chunk.toString();
-    return text
-      .split('\n')
-      .filter((l) => l.trim())
-      .map((l) => JSON.parse(l) as { timeNano: number; Action: string; id: string; Actor: { Attributes: Record<string, string> } })
-      .map((e) => ({
-        time: e.timeNano / 1e6,
-        action: e.Action,
-        service: e.Actor.Attributes[COMPOSE_LABEL.service] ?? '',
-        container: e.Actor.Attributes.name ?? e.id,
-        attributes: e.Actor.Attributes,
-      }))
-      .filter((e) => e.time >= since && e.time <= until);
+    return parseEngineEvents(text).filter((e) => e.time >= since && e.time <= until);
   }
 
   async runContainer(spec: ContainerSpec, onLine: (line: string, stream: 'stdout' | 'stderr') => void): Promise<RunningContainer> {
@@ -294,6 +283,28 @@ function dockerOptions(endpoint: Endpoint): Docker.DockerOptions {
   if (a.startsWith('npipe://')) return { socketPath: a.slice('npipe:'.length) };
   const url = new URL(a.replace(/^tcp:/, 'http:'));
   return { host: url.hostname, port: Number(url.port || 2375), protocol: url.protocol === 'ssh:' ? 'ssh' : 'http', username: url.username || undefined };
+}
+
+/**
+ * The engine's event stream (one JSON object a line) as events. Docker says "health_status: healthy"
+ * when the health changes; Podman says "health_status" on every check, with the status apart
+ * (HealthStatus): both become the first form, and only changes are kept.
+ */
+export function parseEngineEvents(text: string): EngineEvent[] {
+  const health = new Map<string, string>();
+  const out: EngineEvent[] = [];
+  for (const line of text.split('\n').filter((l) => l.trim())) {
+    const e = JSON.parse(line) as { timeNano: number; Action: string; id: string; HealthStatus?: string; Actor: { Attributes: Record<string, string> } };
+    const attributes = e.Actor.Attributes;
+    const status = e.Action === 'health_status' ? (e.HealthStatus ?? attributes.health_status) : undefined;
+    const action = status ? `health_status: ${status}` : e.Action;
+    if (action.startsWith('health_status: ')) {
+      if (health.get(e.id) === action) continue;
+      health.set(e.id, action);
+    }
+    out.push({ time: e.timeNano / 1e6, action, service: attributes[COMPOSE_LABEL.service] ?? '', container: attributes.name ?? e.id, attributes });
+  }
+  return out;
 }
 
 function toContainerInfo(i: Docker.ContainerInspectInfo): ContainerInfo {

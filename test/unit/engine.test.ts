@@ -1,5 +1,6 @@
 import { endpointCandidates, findEndpoint, type EndpointEnv } from '../../src/engine/endpoint.js';
 import { detectCompose, explain } from '../../src/engine/compose.js';
+import { parseEngineEvents } from '../../src/engine/dockerode-runtime.js';
 import { ExitCode, ExitError } from '../../src/errors.js';
 
 const env = (over: Partial<EndpointEnv> & { files?: Record<string, string> } = {}): EndpointEnv => ({
@@ -107,5 +108,28 @@ describe('finding compose', () => {
   test('a port in use is explained', () => {
     const out = 'Error response from daemon: driver failed programming external connectivity: Bind for 127.0.0.1:8080 failed: port is already allocated';
     expect(explain(out)).toContain('the port 127.0.0.1:8080 is in use by another program');
+  });
+});
+
+describe('engine events', () => {
+  const line = (o: object) => JSON.stringify({ id: 'c1', timeNano: 1_000_000_000, Actor: { Attributes: { name: 'p-db-1', 'com.docker.compose.service': 'db' } }, ...o });
+  test("Docker's health_status changes are kept as they are", () => {
+    const events = parseEngineEvents([line({ Action: 'kill' }), line({ Action: 'health_status: unhealthy' }), line({ Action: 'health_status: healthy' })].join('\n'));
+    expect(events.map((e) => [e.action, e.service, e.container, e.time])).toEqual([
+      ['kill', 'db', 'p-db-1', 1000],
+      ['health_status: unhealthy', 'db', 'p-db-1', 1000],
+      ['health_status: healthy', 'db', 'p-db-1', 1000],
+    ]);
+  });
+
+  test("Podman's health_status on every check, with the status apart: mapped, and only the changes kept", () => {
+    const checks = ['healthy', 'healthy', 'unhealthy', 'unhealthy', 'healthy'].map((h) => line({ Action: 'health_status', HealthStatus: h }));
+    const other = line({ id: 'c2', Action: 'health_status', HealthStatus: 'healthy', Actor: { Attributes: { name: 'p-web-1' } } });
+    expect(parseEngineEvents([...checks, other].join('\n')).map((e) => `${e.container} ${e.action}`)).toEqual([
+      'p-db-1 health_status: healthy',
+      'p-db-1 health_status: unhealthy',
+      'p-db-1 health_status: healthy',
+      'p-web-1 health_status: healthy',
+    ]);
   });
 });
