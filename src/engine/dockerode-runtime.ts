@@ -136,7 +136,9 @@ export class DockerodeRuntime implements Runtime {
     const info = await this.docker.getContainer(id).inspect();
     return Object.entries(info.NetworkSettings.Networks ?? {}).map(([network, n]) => ({
       network,
-      ipv4: n.IPAMConfig?.IPv4Address || undefined,
+      // The address it has, also where the engine does not say that it was asked for (Podman's
+      // IPAMConfig is null): reconnecting elsewhere would strand clients that cached the old one.
+      ipv4: n.IPAMConfig?.IPv4Address || n.IPAddress || undefined,
       aliases: (n.Aliases ?? []).filter((a: string) => !info.Id.startsWith(a)),
     }));
   }
