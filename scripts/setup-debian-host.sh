@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Prepares a Debian or Ubuntu machine (as root) for infra-lab's tests and the debian image flavor:
-# Docker Engine and Compose, debootstrap for the base image, and the validators the tests run
+# Docker Engine, Compose v1 and v2, debootstrap for the base image, and the validators the tests run
 # on generated projects (named-checkzone, nginx -t, haproxy -c). Then starts dockerd if it is not running.
-# Safe to run again: apt-get skips what is installed, and a running engine is left alone.
+# Safe to run again: apt-get skips what is installed, compose v2 is fetched only when missing,
+# and a running engine is left alone.
 set -euo pipefail
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -19,8 +20,34 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
 fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
-  docker.io docker-compose debootstrap ca-certificates iptables \
+  docker.io docker-compose debootstrap ca-certificates iptables procps \
   bind9-utils bind9-dnsutils nginx haproxy >/dev/null
+
+# Compose v2, the `docker compose` plugin that Docker Desktop users have. Bookworm packages only v1;
+# trixie's docker-compose 2.x is one static-enough binary (it needs libc 2.34) that runs on bookworm.
+# It is fetched with apt from a private, throwaway apt state, so this machine's sources stay as they
+# were, apt verifies the package against Debian's signed index, and v1 stays installed.
+PLUGIN=/usr/libexec/docker/cli-plugins/docker-compose
+if ! docker compose version >/dev/null 2>&1; then
+  if apt-cache show docker-compose-v2 >/dev/null 2>&1; then
+    apt-get install -y -qq --no-install-recommends docker-compose-v2 >/dev/null   # Ubuntu packages it
+  else
+    work=$(mktemp -d)
+    chmod 755 "$work"
+    mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/sources" "$work/preferences"
+    install -d -o _apt "$work/deb"   # apt downloads as its unprivileged _apt user
+    printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: trixie\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+      > "$work/sources/trixie.sources"
+    apt_private=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$work/sources"
+      -o Dir::Etc::Preferences=/dev/null -o "Dir::Etc::PreferencesParts=$work/preferences"
+      -o "Dir::State::Lists=$work/lists" -o "Dir::Cache=$work/cache")
+    apt-get "${apt_private[@]}" update -qq
+    (cd "$work/deb" && apt-get "${apt_private[@]}" download -qq docker-compose/trixie)
+    dpkg-deb -x "$work"/deb/docker-compose_2.*.deb "$work/root"
+    install -D -m 0755 "$work/root$PLUGIN" "$PLUGIN"
+    rm -rf "$work"
+  fi
+fi
 
 if ! docker info >/dev/null 2>&1; then
   # A dockerd that was killed leaves its pid files; a new one must not take them for a running daemon.
@@ -33,4 +60,4 @@ if ! docker info >/dev/null 2>&1; then
   done
   docker info >/dev/null 2>&1 || { echo "dockerd did not start; see /var/log/infra-lab-dockerd.log" >&2; exit 3; }
 fi
-echo "docker $(docker version --format '{{.Server.Version}}'), $(docker-compose version --short 2>/dev/null | sed 's/^/docker-compose /')"
+echo "docker $(docker version --format '{{.Server.Version}}'), docker-compose $(docker-compose version --short 2>/dev/null), docker compose $(docker compose version --short 2>/dev/null)"

@@ -1,5 +1,5 @@
 import { execa, type ResultPromise } from 'execa';
-import { environmentError, failure } from '../errors.js';
+import { environmentError, failure, usageError, type ExitError } from '../errors.js';
 
 /** The compose CLI that runs a project folder. */
 export interface Compose {
@@ -23,12 +23,24 @@ export interface UpOptions {
 type Runner = (file: string, args: string[], options: { cwd?: string; cancelSignal?: AbortSignal; stdio?: 'inherit' }) => ResultPromise;
 const defaultRunner: Runner = (file, args, options) => execa(file, args, { ...options, reject: false, all: true });
 
-/** Compose v2 (`docker compose`) when present, else v1 (`docker-compose`), else a stand-in that fails clearly. */
-export async function detectCompose(run: Runner = defaultRunner): Promise<Compose> {
-  const v2 = await run('docker', ['compose', 'version', '--short'], {});
-  if (v2.exitCode === 0) return new ComposeCli(['docker', 'compose'], `docker compose ${String(v2.stdout).trim()}`, run);
+/** Which compose infra-lab uses: INFRA_LAB_COMPOSE=v1|v2 chooses one (CI runs the suite under each); unset, whichever is here. */
+export const COMPOSE_CHOICE_VARIABLE = 'INFRA_LAB_COMPOSE';
+
+/**
+ * Compose v2 (`docker compose`) when present, else v1 (`docker-compose`), else a stand-in that fails clearly.
+ * With INFRA_LAB_COMPOSE set, only the chosen one; when it is missing the stand-in says so.
+ */
+export async function detectCompose(run: Runner = defaultRunner, env: NodeJS.ProcessEnv = process.env): Promise<Compose> {
+  const choice = env[COMPOSE_CHOICE_VARIABLE] ?? '';
+  if (!['', 'v1', 'v2'].includes(choice)) return new MissingCompose(usageError(`${COMPOSE_CHOICE_VARIABLE}=${choice} is not a compose version infra-lab knows; set it to v1 or v2, or unset it to use whichever is installed`));
+  if (choice !== 'v1') {
+    const v2 = await run('docker', ['compose', 'version', '--short'], {});
+    if (v2.exitCode === 0) return new ComposeCli(['docker', 'compose'], `docker compose ${String(v2.stdout).trim()}`, run);
+    if (choice === 'v2') return new MissingCompose(environmentError(`${COMPOSE_CHOICE_VARIABLE}=v2 but \`docker compose\` (v2) was not found; install the compose plugin (scripts/setup-debian-host.sh does), or unset ${COMPOSE_CHOICE_VARIABLE}`));
+  }
   const v1 = await run('docker-compose', ['version', '--short'], {});
   if (v1.exitCode === 0) return new ComposeCli(['docker-compose'], `docker-compose ${String(v1.stdout).trim()}`, run);
+  if (choice === 'v1') return new MissingCompose(environmentError(`${COMPOSE_CHOICE_VARIABLE}=v1 but \`docker-compose\` (v1) was not found; install it (on Debian: apt-get install docker-compose), or unset ${COMPOSE_CHOICE_VARIABLE}`));
   return new MissingCompose();
 }
 
@@ -67,13 +79,16 @@ export class ComposeCli implements Compose {
   }
 }
 
-/** Stands in when no compose CLI is installed: every use says what to install. */
+/** Stands in when no usable compose CLI is installed: every use says what to install. */
 export class MissingCompose implements Compose {
+  constructor(
+    private readonly error: ExitError = environmentError('neither `docker compose` (v2) nor `docker-compose` (v1) was found; install Docker Compose (Docker Desktop has it; on Debian: apt-get install docker-compose)'),
+  ) {}
   async describe(): Promise<string> {
     return 'none';
   }
   private fail(): never {
-    throw environmentError('neither `docker compose` (v2) nor `docker-compose` (v1) was found; install Docker Compose (Docker Desktop has it; on Debian: apt-get install docker-compose)');
+    throw this.error;
   }
   async up(): Promise<void> {
     this.fail();

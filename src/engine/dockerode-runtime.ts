@@ -70,6 +70,13 @@ export class DockerodeRuntime implements Runtime {
     }
   }
 
+  async engine(): Promise<{ name: string; version: string; podman: boolean }> {
+    const v = await this.docker.version();
+    // Podman names its component "Podman Engine"; Docker's is "Engine".
+    const podman = (v.Components ?? []).some((c) => /podman/i.test(c.Name));
+    return { name: podman ? 'Podman' : 'Docker', version: v.Version, podman };
+  }
+
   async pull(ref: string): Promise<void> {
     const stream = (await this.docker.pull(ref)) as NodeJS.ReadableStream;
     await followProgress(this.docker, stream, () => undefined);
@@ -87,10 +94,18 @@ export class DockerodeRuntime implements Runtime {
   }
 
   async importImage(tar: NodeJS.ReadableStream, tag: string, labels: Record<string, string>): Promise<void> {
-    const [repo, version] = splitTag(tag);
     const changes = Object.entries(labels).map(([k, v]) => `LABEL ${k}=${JSON.stringify(v)}`);
-    const stream = (await this.docker.importImage(tar as never, { repo, tag: version, changes } as never)) as unknown as NodeJS.ReadableStream;
-    await followProgress(this.docker, stream, () => undefined);
+    // repo=name:tag rather than repo and tag apart: Podman ignores tag= and names the image :latest.
+    const stream = (await this.docker.importImage(tar as never, { repo: tag, changes } as never)) as unknown as NodeJS.ReadableStream;
+    let id: string | undefined;
+    await followProgress(this.docker, stream, (line) => {
+      id = /sha256:[0-9a-f]{64}/.exec(line)?.[0] ?? id;
+    });
+    if (await this.imageLabels(tag)) return;
+    // An engine that still dropped the name: name the image it reported.
+    const [repo, version] = splitTag(tag);
+    if (id) await this.docker.getImage(id).tag({ repo, tag: version });
+    if (!(await this.imageLabels(tag))) throw environmentError(`the engine imported the image but did not name it ${tag}${id ? ` (it is ${id})` : ''}; run again with --verbose and report the engine and its version`);
   }
 
   async kill(id: string, signal = 'SIGKILL'): Promise<void> {
@@ -121,7 +136,9 @@ export class DockerodeRuntime implements Runtime {
     const info = await this.docker.getContainer(id).inspect();
     return Object.entries(info.NetworkSettings.Networks ?? {}).map(([network, n]) => ({
       network,
-      ipv4: n.IPAMConfig?.IPv4Address || undefined,
+      // The address it has, also where the engine does not say that it was asked for (Podman's
+      // IPAMConfig is null): reconnecting elsewhere would strand clients that cached the old one.
+      ipv4: n.IPAMConfig?.IPv4Address || n.IPAddress || undefined,
       aliases: (n.Aliases ?? []).filter((a: string) => !info.Id.startsWith(a)),
     }));
   }
@@ -160,18 +177,7 @@ export class DockerodeRuntime implements Runtime {
     })) as NodeJS.ReadableStream;
     let text = '';
     for await (const chunk of stream) text += chunk.toString();
-    return text
-      .split('\n')
-      .filter((l) => l.trim())
-      .map((l) => JSON.parse(l) as { timeNano: number; Action: string; id: string; Actor: { Attributes: Record<string, string> } })
-      .map((e) => ({
-        time: e.timeNano / 1e6,
-        action: e.Action,
-        service: e.Actor.Attributes[COMPOSE_LABEL.service] ?? '',
-        container: e.Actor.Attributes.name ?? e.id,
-        attributes: e.Actor.Attributes,
-      }))
-      .filter((e) => e.time >= since && e.time <= until);
+    return parseEngineEvents(text).filter((e) => e.time >= since && e.time <= until);
   }
 
   async runContainer(spec: ContainerSpec, onLine: (line: string, stream: 'stdout' | 'stderr') => void): Promise<RunningContainer> {
@@ -179,6 +185,7 @@ export class DockerodeRuntime implements Runtime {
       name: spec.name,
       Image: spec.image,
       Cmd: spec.cmd,
+      ...(spec.user ? { User: spec.user } : {}),
       Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
       Labels: spec.labels,
       // The helper's lease on life: its stdin is this process's attach connection, which the kernel
@@ -228,6 +235,7 @@ export class DockerodeRuntime implements Runtime {
       Image: info.Config.Image,
       Cmd: info.Config.Cmd,
       Entrypoint: info.Config.Entrypoint,
+      User: info.Config.User,
       Env: [...env, ...Object.entries(changes.env).map(([k, v]) => `${k}=${v}`)],
       Labels: { ...labels, ...changes.labels },
       Healthcheck: info.Config.Healthcheck,
@@ -299,6 +307,28 @@ function dockerOptions(endpoint: Endpoint): Docker.DockerOptions {
   return { host: url.hostname, port: Number(url.port || 2375), protocol: url.protocol === 'ssh:' ? 'ssh' : 'http', username: url.username || undefined };
 }
 
+/**
+ * The engine's event stream (one JSON object a line) as events. Docker says "health_status: healthy"
+ * when the health changes; Podman says "health_status" on every check, with the status apart
+ * (HealthStatus): both become the first form, and only changes are kept.
+ */
+export function parseEngineEvents(text: string): EngineEvent[] {
+  const health = new Map<string, string>();
+  const out: EngineEvent[] = [];
+  for (const line of text.split('\n').filter((l) => l.trim())) {
+    const e = JSON.parse(line) as { timeNano: number; Action: string; id: string; HealthStatus?: string; Actor: { Attributes: Record<string, string> } };
+    const attributes = e.Actor.Attributes;
+    const status = e.Action === 'health_status' ? (e.HealthStatus ?? attributes.health_status) : undefined;
+    const action = status ? `health_status: ${status}` : e.Action;
+    if (action.startsWith('health_status: ')) {
+      if (health.get(e.id) === action) continue;
+      health.set(e.id, action);
+    }
+    out.push({ time: e.timeNano / 1e6, action, service: attributes[COMPOSE_LABEL.service] ?? '', container: attributes.name ?? e.id, attributes });
+  }
+  return out;
+}
+
 function toContainerInfo(i: Docker.ContainerInspectInfo): ContainerInfo {
   const labels = i.Config.Labels ?? {};
   const health = (i.State as { Health?: { Status: string; Log?: { ExitCode: number; Output: string }[] } }).Health;
@@ -315,6 +345,7 @@ function toContainerInfo(i: Docker.ContainerInspectInfo): ContainerInfo {
     state: i.State.Status,
     health: health?.Status === 'none' ? undefined : health?.Status,
     lastHealthOutput: lastFailed?.Output.trim(),
+    healthChecksRun: health && health.Status !== 'none' ? (health.Log ?? []).length : undefined,
     exitCode: i.State.ExitCode,
     startedAt: i.State.Running && i.State.StartedAt ? new Date(i.State.StartedAt) : undefined,
     restartCount: i.RestartCount,

@@ -27,6 +27,8 @@ export interface ContainerInfo {
   health?: string;
   /** Output of the last failed healthcheck, to explain an unhealthy service. */
   lastHealthOutput?: string;
+  /** How many healthchecks the engine has run and kept (it keeps the last few); undefined without a healthcheck. */
+  healthChecksRun?: number;
   exitCode: number;
   startedAt?: Date;
   restartCount: number;
@@ -44,6 +46,8 @@ export interface NetworkInfo {
 export interface Runtime {
   readonly endpoint: Endpoint;
   ping(): Promise<void>;
+  /** Which engine answers: Docker, or Podman through its Docker-compatible API. */
+  engine(): Promise<{ name: string; version: string; podman: boolean }>;
   /** Containers (running or not) carrying every label given ("key=value" or "key"). */
   containers(labels: string[]): Promise<ContainerInfo[]>;
   networks(): Promise<NetworkInfo[]>;
@@ -111,6 +115,8 @@ export interface ContainerSpec {
   network: string;
   /** host folder -> container folder, read-only */
   binds: Record<string, string>;
+  /** The user to run as, when not the image's. */
+  user?: string;
 }
 
 export interface RunningContainer {

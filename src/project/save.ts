@@ -121,9 +121,10 @@ function stage(dir: string, files: ProjectFile[]): string {
   const staging = path.join(parent, `.${path.basename(dir).slice(0, 32)}.infra-lab-${process.pid}-${Date.now()}`);
   try {
     fs.mkdirSync(staging);
+    fs.chmodSync(staging, 0o755);
     for (const f of files) {
       const target = path.join(staging, f.path);
-      fs.mkdirSync(path.dirname(target), { recursive: true });
+      makeFolders(staging, path.dirname(target));
       fs.writeFileSync(target, f.content, { mode: f.mode ?? 0o644 });
       fs.chmodSync(target, f.mode ?? 0o644);
     }
@@ -144,6 +145,15 @@ function commitFile(staging: string, dir: string, f: ProjectFile): void {
     fs.chmodSync(to, f.mode ?? 0o644);
     return;
   }
-  fs.mkdirSync(path.dirname(to), { recursive: true });
+  makeFolders(dir, path.dirname(to));
   fs.renameSync(from, to);
+}
+
+/**
+ * Creates `folder` and the folders between `root` and it, readable by all whatever the umask:
+ * they are mounted into containers that run as other users (CoreDNS runs as nonroot).
+ */
+function makeFolders(root: string, folder: string): void {
+  fs.mkdirSync(folder, { recursive: true });
+  for (let f = folder; f.length > root.length; f = path.dirname(f)) fs.chmodSync(f, 0o755);
 }

@@ -41,6 +41,19 @@ export interface RenderInput {
 }
 
 export const APP_PORT = 3000;
+/** The db healthcheck in the initdb folder: the images' entrypoints run only *.sh and *.sql files there, so it is not run at start. */
+export const DB_HEALTHCHECK = 'healthcheck';
+/**
+ * A replica retries its primary every second for a day: longer than any lab outage, where MySQL 8.4's
+ * default (10 attempts) would leave replication stopped for good after a short one. The heartbeat and
+ * the network timeout make it notice a primary that went silent (paused, disconnected) within seconds.
+ */
+export const REPLICA_RETRY = { connectRetrySeconds: 1, retryCount: 86_400, heartbeatSeconds: 1, netTimeoutSeconds: 5 } as const;
+/**
+ * The unprivileged user of the app server and the probe: uid 1000, the user node of the official
+ * image. A number, so that it needs no entry in the image's passwd file (the debian image has none).
+ */
+export const APP_USER = '1000:1000';
 /** HAProxy's own port for its health answer, statistics and metrics. */
 export const LB_ADMIN_PORT = 8404;
 export { LABEL } from './labels.js';
@@ -99,18 +112,18 @@ export function renderProject(input: RenderInput): ProjectFile[] {
       ? { path: 'config/dns/Corefile', content: render('Corefile.ejs', { ...ctx, zoneFile }) }
       : { path: 'config/dns/named.conf', content: render('named.conf.ejs', { ...ctx, zoneFile }) },
   );
-  componentsWithRole(lab, 'db').forEach((db, i) => {
+  for (const db of componentsWithRole(lab, 'db')) {
     const primary = db.replicaOf ? component(lab, db.replicaOf) : undefined;
-    const replicated = !!primary || lab.components.some((c) => c.replicaOf === db.name);
-    files.push({ path: `config/db/${db.name}.cnf`, content: render('db.cnf.ejs', { ...ctx, db, serverId: i + 1, replicated, isReplica: !!primary }) });
-    files.push({ path: `initdb/${db.name}/01-schema.sh`, content: render('db-init.sh.ejs', { ...ctx, db, isReplica: !!primary }), mode: 0o755 });
+    const hasReplica = lab.components.some((c) => c.replicaOf === db.name);
+    files.push({ path: `initdb/${db.name}/01-schema.sh`, content: render('db-init.sh.ejs', { ...ctx, db, isReplica: !!primary, hasReplica }), mode: 0o755 });
     if (primary)
       files.push({
         path: `initdb/${db.name}/02-replica.sh`,
-        content: render('db-replica.sh.ejs', { ...ctx, db, primary, primaryAddress: addressFrom(lab, addressing, db.name, primary.name) }),
+        content: render('db-replica.sh.ejs', { ...ctx, db, primary, primaryAddress: addressFrom(lab, addressing, db.name, primary.name), retry: REPLICA_RETRY }),
         mode: 0o755,
       });
-  });
+    files.push({ path: `initdb/${db.name}/${DB_HEALTHCHECK}`, content: render('db-healthcheck.ejs', { ...ctx, db, isReplica: !!primary }), mode: 0o755 });
+  }
   for (const monitor of componentsWithRole(lab, 'monitor')) {
     const targets = monitor.scrapes.map((name) => {
       const c = component(lab, name)!;
@@ -202,6 +215,35 @@ export interface Service {
  */
 const healthyFirst = (names: string[]) => [...new Set(names)].map((name) => ({ name, condition: 'service_healthy' }));
 
+/**
+ * The database server's settings, as flags on its command line rather than a mounted option file:
+ * mysqld ignores world-writable option files, and Docker Desktop on Windows shows bind mounts as 0777.
+ */
+export function dbServerFlags(lab: Lab, db: Component, flavor: Flavor): string[] {
+  const isReplica = !!db.replicaOf;
+  const replicated = isReplica || lab.components.some((c) => c.replicaOf === db.name);
+  // A lab database is small: these keep its memory to a few tens of MB.
+  const flags = ['--bind-address=0.0.0.0', '--skip-name-resolve', '--performance-schema=OFF', '--innodb-buffer-pool-size=32M', '--max-connections=100'];
+  if (!replicated) return flags;
+  const serverId = componentsWithRole(lab, 'db').indexOf(db) + 1;
+  // Each server has its own id; transactions are tracked by GTID. Log files are named after the
+  // component, not the container's host name, which can change.
+  flags.push(`--server-id=${serverId}`);
+  if (flavor === 'debian') flags.push(`--log-basename=${db.name}`);
+  flags.push(`--log-bin=${db.name}-bin`, `--relay-log=${db.name}-relay-bin`, '--binlog-format=ROW');
+  flags.push(...(flavor === 'official' ? ['--gtid-mode=ON', '--enforce-gtid-consistency=ON'] : ['--gtid-strict-mode=ON', '--log-slave-updates=ON']));
+  if (isReplica) {
+    // The replica only follows its primary; the app never writes here.
+    flags.push('--read-only=ON');
+    flags.push(
+      ...(flavor === 'official'
+        ? [`--replica-net-timeout=${REPLICA_RETRY.netTimeoutSeconds}`]
+        : [`--slave-net-timeout=${REPLICA_RETRY.netTimeoutSeconds}`, `--master-retry-count=${REPLICA_RETRY.retryCount}`]),
+    );
+  }
+  return flags;
+}
+
 function service(c: Component, input: RenderInput, addressing: Addressing): Service {
   const { lab, flavor } = input;
   const s: Service = {
@@ -229,6 +271,8 @@ function service(c: Component, input: RenderInput, addressing: Addressing): Serv
       const db = c.database!;
       const addressOf = (name: string) => addressFrom(lab, addressing, c.name, name) ?? name;
       s.command = ['node', '/app/server.js'];
+      // Unprivileged: the port is above 1024 and the server writes nothing.
+      s.user = APP_USER;
       s.volumes.push('./app/server.js:/app/server.js:ro');
       Object.assign(s.environment, {
         PORT: String(APP_PORT),
@@ -253,19 +297,19 @@ function service(c: Component, input: RenderInput, addressing: Addressing): Serv
       break;
     }
     case 'db':
+      s.command = [flavor === 'official' ? 'mysqld' : 'mariadbd', ...dbServerFlags(lab, c, flavor)];
       Object.assign(s.environment, {
         MYSQL_ROOT_PASSWORD: '${DB_ROOT_PASSWORD}',
+        // root logs in only from inside its container (the official image's default is from anywhere;
+        // 01-schema.sh removes root@'%' where an image made it all the same).
+        MYSQL_ROOT_HOST: 'localhost',
         MYSQL_INITDB_SKIP_TZINFO: '1',
         DB_APP_PASSWORD: '${DB_APP_PASSWORD}',
-        DB_REPL_PASSWORD: '${DB_REPL_PASSWORD}',
+        ...(lab.components.some((x) => x.replicaOf === c.name || c.replicaOf === x.name) ? { DB_REPL_PASSWORD: '${DB_REPL_PASSWORD}' } : {}),
       });
-      s.volumes.push(
-        `${dataVolume(c.name)}:/var/lib/mysql`,
-        `./config/db/${c.name}.cnf:/etc/mysql/conf.d/infra-lab.cnf:ro`,
-        `./initdb/${c.name}:/docker-entrypoint-initdb.d:ro`,
-      );
-      // TCP, not the socket: during initialisation only the socket answers.
-      s.healthcheck = ['CMD-SHELL', 'mysqladmin ping -h 127.0.0.1 -uroot -p"$$MYSQL_ROOT_PASSWORD" --silent'];
+      s.volumes.push(`${dataVolume(c.name)}:/var/lib/mysql`, `./initdb/${c.name}:/docker-entrypoint-initdb.d:ro`);
+      // A script, so that no password is on a command line: it reads an account from a 0600 file in the container.
+      s.healthcheck = ['CMD', 'bash', `/docker-entrypoint-initdb.d/${DB_HEALTHCHECK}`];
       if (c.replicaOf) s.dependsOn = healthyFirst([c.replicaOf]);
       break;
     case 'dns':
@@ -274,13 +318,15 @@ function service(c: Component, input: RenderInput, addressing: Addressing): Serv
         s.command = ['-conf', '/etc/coredns/Corefile'];
         s.volumes.push('./config/dns:/etc/coredns:ro');
       } else {
-        s.command = ['named', '-g', '-c', '/etc/bind/named.conf'];
+        // named binds port 53 as root, then runs as the user bind (CoreDNS's image runs as nonroot already).
+        s.command = ['named', '-g', '-u', 'bind', '-c', '/etc/bind/named.conf'];
         s.volumes.push('./config/dns/named.conf:/etc/bind/named.conf:ro', './config/dns:/etc/bind/zones:ro');
         s.healthcheck = ['CMD', 'dig', '+short', '+time=1', '+tries=1', '@127.0.0.1', lab.domain, 'SOA'];
       }
       break;
     case 'lb':
-      s.command = ['haproxy', '-W', '-db', '-f', '/usr/local/etc/haproxy/haproxy.cfg'];
+      // The official image's entrypoint adds -W -db to a haproxy command itself; the debian image has no entrypoint.
+      s.command = flavor === 'official' ? ['haproxy', '-f', '/usr/local/etc/haproxy/haproxy.cfg'] : ['haproxy', '-W', '-db', '-f', '/usr/local/etc/haproxy/haproxy.cfg'];
       s.dependsOn = healthyFirst(c.upstreams);
       // The official image runs as user haproxy, which may not bind ports below 1024.
       s.user = 'root';

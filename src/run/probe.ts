@@ -6,7 +6,7 @@ import { componentsWithRole } from '../lab/model.js';
 import { failure } from '../errors.js';
 import { imageFor, type Flavor } from '../render/flavors.js';
 import { PROBE_FILE } from '../render/generate.js';
-import { LABEL, TLS_FILES } from '../render/project.js';
+import { APP_USER, LABEL, TLS_FILES } from '../render/project.js';
 import { parseSample, type Sample } from '../measure/sample.js';
 import type { ContainerInfo } from '../engine/runtime.js';
 import type { RunContext } from './context.js';
@@ -47,6 +47,7 @@ export async function startProbe(ctx: RunContext, lab: Lab, status: LabStatus, o
       image: imageFor(status.flavor as Flavor, 'app'),
       name: `${status.projectName}-probe-${randomBytes(3).toString('hex')}`,
       cmd: ['node', '/probe/probe.cjs'],
+      user: APP_USER,
       env: {
         PROBE_DNS: dnsAddress,
         PROBE_DOMAIN: lab.domain,

@@ -15,7 +15,7 @@ import { lockLab } from './lock.js';
 import { TIMINGS } from './timings.js';
 import { COMPOSE_LABEL } from '../engine/runtime.js';
 import type { Progress } from './events.js';
-import { endpointsOf, projectContainers, serviceStates, type Endpoints, type ServiceState } from './state.js';
+import { endpointsOf, healthchecksNeverRun, projectContainers, serviceStates, type Endpoints, type ServiceState } from './state.js';
 import { waitUntil } from './wait.js';
 import { buildDebianImages } from './images.js';
 
@@ -64,6 +64,7 @@ async function upLocked(ctx: RunContext, labFile: Lab, options: UpOptions, progr
   const flavor = flavorFor(previous && { lab: lab.name, flavor: previous.flavor, state: running ? 'up' : 'down' }, options.flavor);
 
   await checkImages(ctx, lab, flavor, progress);
+  await checkComposeFitsEngine(ctx);
   if (!previous || !hasEnv(projectDir)) await checkNoOrphanVolumes(ctx, projectName, projectDir, !!previous);
   const block = previous?.block ?? (await freeBlock(ctx, lab, projectName));
   const labText = options.labText ?? labTextOfCopy(fs.readFileSync(lab.source, 'utf8'));
@@ -78,7 +79,7 @@ async function upLocked(ctx: RunContext, labFile: Lab, options: UpOptions, progr
   if (options.signal?.aborted) throw new ExitError(`interrupted before ${lab.name} was started; nothing to remove`, ExitCode.failed);
   progress({ kind: 'step', text: `starting ${lab.name} with ${await ctx.compose.describe()} in ${projectDir}` });
   try {
-    await ctx.compose.up(projectDir, { signal: options.signal });
+    await composeUpWatched(ctx, lab, projectDir, projectName, options, start);
     const services = await waitReady(ctx, lab, projectName, options, progress, start);
     const containers = await projectContainers(ctx.runtime, projectName);
     const endpoints = endpointsOf(lab, containers);
@@ -108,6 +109,49 @@ async function removeHalfStarted(ctx: RunContext, projectDir: string, projectNam
   if (stragglers.length === 0) return;
   for (const c of stragglers) await ctx.runtime.remove(c.id);
   await ctx.compose.down(projectDir, { volumes: false });
+}
+
+/** How long a running container may go without one healthcheck before up says that the engine runs none. */
+export const HEALTHCHECK_GRACE_MS = 30_000;
+
+/**
+ * compose up, watched: compose itself waits for healthy dependencies, so it would wait forever, with no
+ * output, where the engine runs no healthchecks, and past any deadline. It is stopped with the cause.
+ */
+async function composeUpWatched(ctx: RunContext, lab: Lab, projectDir: string, projectName: string, options: UpOptions, start: number): Promise<void> {
+  const stop = new AbortController();
+  const forward = () => stop.abort();
+  options.signal?.addEventListener('abort', forward);
+  const timeoutMs = options.timeoutMs ?? TIMINGS.upTimeoutMs;
+  let cause: ExitError | undefined;
+  let finished = false;
+  let wake = () => undefined as void;
+  const woken = new Promise<void>((resolve) => (wake = resolve));
+  const watcher = (async () => {
+    while (!finished) {
+      await Promise.race([ctx.sleep(1000), woken]);
+      if (finished) return;
+      const states = serviceStates(lab, await projectContainers(ctx.runtime, projectName).catch(() => []));
+      const silent = healthchecksNeverRun(states, ctx.clock(), HEALTHCHECK_GRACE_MS);
+      if (silent.length)
+        cause = environmentError(
+          `the engine never ran the healthchecks of ${silent.join(', ')} in ${HEALTHCHECK_GRACE_MS / 1000} s, so compose waits forever: Podman 4 runs healthchecks from systemd timers, and there is no systemd here; run where systemd runs, or run podman healthcheck run <container> in a loop`,
+        );
+      else if (ctx.clock() - start >= timeoutMs)
+        cause = failure(`the lab did not start within ${timeoutMs / 1000} s; still waiting for ${states.filter((x) => !x.ready).map((x) => `${x.component} (${x.summary})`).join(', ')}`);
+      if (cause) return stop.abort();
+    }
+  })();
+  try {
+    await ctx.compose.up(projectDir, { signal: stop.signal });
+  } catch (err) {
+    throw cause ?? err;
+  } finally {
+    finished = true;
+    wake();
+    options.signal?.removeEventListener('abort', forward);
+    await watcher;
+  }
 }
 
 async function waitReady(ctx: RunContext, lab: Lab, projectName: string, options: UpOptions, progress: Progress, start: number): Promise<ServiceState[]> {
@@ -155,10 +199,30 @@ async function checkImages(ctx: RunContext, lab: Lab, flavor: Flavor, progress: 
     if (!(await ctx.runtime.imageLabels(image))) missing.push(image);
   if (missing.length === 0) return;
   // Pull here rather than inside compose: without a registry the pull fails, and we can say what works offline.
-  const unpullable: string[] = [];
-  for (const image of missing) await ctx.runtime.pull(image).catch(() => unpullable.push(image));
+  // The engine's own words are kept: a rate limit or a typo in a mirror is not "offline".
+  const unpullable: { image: string; why: string }[] = [];
+  for (const image of missing) await ctx.runtime.pull(image).catch((err: unknown) => unpullable.push({ image, why: engineMessage(err) }));
   if (unpullable.length)
-    throw environmentError(`${unpullable.join(', ')}: not here and cannot be pulled (offline, or no registry reachable); run infra-lab images build and use --flavor debian`);
+    throw environmentError(
+      `${unpullable.map((u) => u.image).join(', ')}: not here and cannot be pulled (the engine said: ${unpullable[0].why}); run infra-lab images build and use --flavor debian`,
+    );
+}
+
+/** Compose v1 fails every second `up` on Podman ("IPAM option driver has changed"): v2 is needed there. */
+async function checkComposeFitsEngine(ctx: RunContext): Promise<void> {
+  const compose = await ctx.compose.describe();
+  if (!compose.startsWith('docker-compose ')) return;
+  const engine = await ctx.runtime.engine();
+  if (engine.podman)
+    throw environmentError(
+      `${compose} (Compose v1) cannot run labs on Podman ${engine.version}: its second up fails ("IPAM option driver has changed"); install Compose v2 (docker compose) and set INFRA_LAB_COMPOSE=v2`,
+    );
+}
+
+/** What the engine said about a failed request, on one line (dockerode puts it in json.message). */
+function engineMessage(err: unknown): string {
+  const e = err as { json?: { message?: string }; message?: string };
+  return String(e.json?.message ?? e.message ?? err).replace(/\s+/g, ' ').trim();
 }
 
 /**

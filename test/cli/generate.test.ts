@@ -22,6 +22,17 @@ describe.each(LABS.flatMap((lab) => FLAVORS.map((flavor) => [lab, flavor])))('%s
     expect(r.code).toBe(0);
   });
 
+  test('every generated shell script (database set-up, healthcheck) passes bash -n', () => {
+    const initdb = path.join(dir, 'initdb');
+    const scripts = fs.readdirSync(initdb, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    expect(scripts.length).toBeGreaterThan(1);
+    for (const s of scripts) {
+      const r = validate('bash', ['-n', path.join(s.parentPath, s.name)]);
+      expect(r.output).toBe('');
+      expect(r.code).toBe(0);
+    }
+  });
+
   test('the zone file is accepted by named-checkzone', () => {
     const r = validate('named-checkzone', ['foobar.com', path.join(dir, 'config', 'dns', 'lab.zone')]);
     expect(r.output).toMatch(/loaded serial \d+\nOK/);

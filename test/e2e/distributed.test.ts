@@ -42,8 +42,43 @@ test('a write on the primary is read back from the replica', async () => {
   expect(Number(replica.stdout.trim())).toBeGreaterThanOrEqual(written.visits);
 });
 
-test('the replica refuses writes: it is read-only', () => {
+test('the replica refuses writes: it is read-only, and the app may only read there', () => {
   const r = lab.run(['exec', 'db-replica', '--', 'sh', '-c', 'mysql -uapp -p"$DB_APP_PASSWORD" -e "UPDATE app.counter SET visits = 0"']);
   expect(r.code).not.toBe(0);
-  expect(r.stderr + r.stdout).toMatch(/read.only/i);
+  expect(r.stderr + r.stdout).toMatch(/UPDATE command denied to user 'app'/);
+  const readOnly = lab.run(['exec', 'db-replica', '--', 'sh', '-c', 'mysql -uroot -p"$MYSQL_ROOT_PASSWORD" -N -e "SELECT @@read_only"']);
+  expect(readOnly.stdout.trim()).toBe('1');
+});
+
+test('the replication account exists on the primary only, which has a replica', () => {
+  const accounts = (db: string) => lab.run(['exec', db, '--', 'sh', '-c', 'mysql -uroot -p"$MYSQL_ROOT_PASSWORD" -N -e "SELECT user FROM mysql.user ORDER BY 1"']).stdout.trim().split('\n');
+  expect(accounts('db-primary')).toContain('repl');
+  expect(accounts('db-replica')).not.toContain('repl');
+});
+
+test('replication resumes after the primary was down far longer than MySQL 8.4 retries by default (10 attempts)', async () => {
+  const replicaState = () => lab.run(['exec', 'db-replica', '--', 'sh', '-c', 'mysql -uroot -p"$MYSQL_ROOT_PASSWORD" -e "SHOW SLAVE STATUS\\G"']).stdout;
+  const stop = lab.run(['break', 'db-primary', '--mode', 'stop']);
+  expect(stop.code).toBe(0);
+  await new Promise((r) => setTimeout(r, 30_000));
+  // Still retrying, and healthy meanwhile: the replica keeps serving reads while the primary is away.
+  expect(replicaState()).toMatch(/Slave_IO_Running: Connecting/);
+  expect(replicaState()).toMatch(/maximum-retries: 86400/);
+  expect(lab.run(['exec', 'db-replica', '--', 'bash', '/docker-entrypoint-initdb.d/healthcheck']).code).toBe(0);
+  const heal = lab.run(['heal', 'db-primary']);
+  expect(heal.code).toBe(0);
+  // The app servers reconnect to the primary on their next request.
+  let answer = await httpGet(`${status.endpoints.http}api/visits`, { host: 'www.foobar.com' });
+  for (let i = 0; i < 20 && answer.status !== 200; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    answer = await httpGet(`${status.endpoints.http}api/visits`, { host: 'www.foobar.com' });
+  }
+  const written = JSON.parse(answer.body) as { visits: number };
+  let seen = 0;
+  for (let i = 0; i < 100 && seen < written.visits; i++) {
+    seen = Number(lab.run(['exec', 'db-replica', '--', 'sh', '-c', 'mysql -uroot -p"$MYSQL_ROOT_PASSWORD" -N -e "SELECT visits FROM app.counter"']).stdout.trim());
+    if (seen < written.visits) await new Promise((r) => setTimeout(r, 200));
+  }
+  expect(seen).toBe(written.visits);
+  expect(replicaState()).toMatch(/Slave_IO_Running: Yes/);
 });

@@ -91,6 +91,46 @@ test('exec runs a command in a component; logs shows its output', () => {
   expect(unknown.stderr).toContain("has no component 'dbb'; its components: dns, web, app, db");
 });
 
+test('the DNS server answers over UDP and TCP at the ports status gives for each (compose v2 may publish them apart)', () => {
+  expect(status.endpoints.all['dns-tcp']).toBe(status.endpoints.dnsTcp);
+  for (const [address, tcp] of [[status.endpoints.dns!, false], [status.endpoints.dnsTcp!, true]] as const) {
+    const [host, port] = address.split(':');
+    const dig = spawnSync('dig', [`@${host}`, '-p', port, ...(tcp ? ['+tcp'] : []), '+noall', '+answer', '+time=2', 'www.foobar.com'], { encoding: 'utf8' });
+    expect(dig.stdout).toMatch(/www\.foobar\.com\.\s+\d+\s+IN\s+CNAME\s+foobar\.com\./);
+  }
+});
+
+test('database accounts are least privilege, and no password shows on a command line', () => {
+  const container = (component: string) => status.services.find((s) => s.component === component)!.containers[0].name;
+  const env = fs.readFileSync(path.join(status.projectDir, '.env'), 'utf8');
+  const secret = (key: string) => new RegExp(`^${key}=(.+)$`, 'm').exec(env)![1];
+  // A MySQL client in the app container's network namespace (the app image has none), as the app connects.
+  const fromApp = (user: string, password: string, sql: string) =>
+    docker(['run', '--rm', '--network', `container:${container('app')}`, '-e', `MYSQL_PWD=${password}`, 'infra-lab/db:bookworm', 'mysql', '-h', 'db', `-u${user}`, '-N', '-e', sql]);
+  const root = fromApp('root', secret('DB_ROOT_PASSWORD'), 'SELECT 1');
+  expect(root.code).not.toBe(0);
+  expect(root.stderr).toContain("Access denied for user 'root'");
+  const app = (sql: string) => fromApp('app', secret('DB_APP_PASSWORD'), sql);
+  expect(app('SELECT visits FROM app.counter').code).toBe(0);
+  expect(app('DELETE FROM app.counter').stderr).toMatch(/DELETE command denied to user 'app'/);
+  expect(app('DROP TABLE app.counter').stderr).toMatch(/DROP command denied to user 'app'/);
+  expect(app('CREATE TABLE app.other (id INT)').stderr).toMatch(/CREATE command denied to user 'app'/);
+  // Inside its container, root may log in (over the socket); the accounts are these and no more (no replica: no replication account).
+  const accounts = lab.run(['exec', 'db', '--', 'sh', '-c', 'mysql -uroot -p"$MYSQL_ROOT_PASSWORD" -N -e "SELECT CONCAT(user, \'@\', host) FROM mysql.user ORDER BY 1"']);
+  expect(accounts.stdout.trim().split('\n')).toEqual(['app@%', 'healthcheck@127.0.0.1', 'mariadb.sys@localhost', 'root@localhost']);
+  const passwords = ['DB_ROOT_PASSWORD', 'DB_APP_PASSWORD', 'DB_REPL_PASSWORD'].map(secret);
+  const healthcheck = docker(['inspect', container('db'), '--format', '{{json .Config.Healthcheck}}']).stdout;
+  expect(healthcheck).toContain('healthcheck');
+  for (const component of ['dns', 'web', 'app', 'db']) {
+    const processes = docker(['top', container(component), '-eo', 'pid,uid,args']).stdout;
+    for (const p of passwords) expect(processes).not.toContain(p);
+    // The app server and BIND run unprivileged.
+    if (component === 'app') expect(processes).toMatch(/^\d+\s+1000\s+node \/app\/server\.js$/m);
+    if (component === 'dns') expect(processes).toMatch(/^\d+\s+[1-9]\d*\s+named /m);
+  }
+  for (const p of passwords) expect(healthcheck).not.toContain(p);
+});
+
 test('down keeps the database volume, and the counter continues after the next up', async () => {
   const before = JSON.parse((await httpGet(`${status.endpoints.http}api/visits`, { host: 'www.foobar.com' })).body).visits;
   const down = lab.run(['down']);

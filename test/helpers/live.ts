@@ -142,7 +142,7 @@ export interface StatusJson {
   lab: string;
   state: string;
   projectDir: string;
-  endpoints: { http?: string; https?: string; dns?: string; monitor?: string; all: Record<string, string> };
+  endpoints: { http?: string; https?: string; dns?: string; dnsTcp?: string; monitor?: string; all: Record<string, string> };
   volumes: string[];
   helpers: { name: string; state: string; kind: string; stale: boolean }[];
   services: { component: string; ready: boolean; state: string; containers: { name: string; state: string; health: string | null; restarts: number; ports: unknown[]; addresses: Record<string, string> }[] }[];

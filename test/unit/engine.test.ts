@@ -1,5 +1,6 @@
 import { endpointCandidates, findEndpoint, type EndpointEnv } from '../../src/engine/endpoint.js';
 import { detectCompose, explain } from '../../src/engine/compose.js';
+import { parseEngineEvents } from '../../src/engine/dockerode-runtime.js';
 import { ExitCode, ExitError } from '../../src/errors.js';
 
 const env = (over: Partial<EndpointEnv> & { files?: Record<string, string> } = {}): EndpointEnv => ({
@@ -58,20 +59,20 @@ describe('finding compose', () => {
     }) as never;
 
   test('compose v2 is preferred', async () => {
-    const c = await detectCompose(runner({ 'docker compose': { exitCode: 0, stdout: '2.29.1\n' }, 'docker-compose version': { exitCode: 0, stdout: '1.29.2' } }));
+    const c = await detectCompose(runner({ 'docker compose': { exitCode: 0, stdout: '2.29.1\n' }, 'docker-compose version': { exitCode: 0, stdout: '1.29.2' } }), {});
     expect(await c.describe()).toBe('docker compose 2.29.1');
   });
 
   test('v1 is used when v2 is missing', async () => {
     const calls: Call[] = [];
-    const c = await detectCompose(runner({ 'docker compose': { exitCode: 1 }, 'docker-compose version': { exitCode: 0, stdout: '1.29.2' }, 'docker-compose up': { exitCode: 0 } }, calls));
+    const c = await detectCompose(runner({ 'docker compose': { exitCode: 1 }, 'docker-compose version': { exitCode: 0, stdout: '1.29.2' }, 'docker-compose up': { exitCode: 0 } }, calls), {});
     expect(await c.describe()).toBe('docker-compose 1.29.2');
     await c.up('/tmp/project');
     expect(calls.at(-1)).toEqual({ file: 'docker-compose', args: ['up', '-d', '--remove-orphans'] });
   });
 
   test('no compose at all: a stand-in that fails with exit code 3 and says what to install', async () => {
-    const c = await detectCompose(runner({}));
+    const c = await detectCompose(runner({}), {});
     await expect(c.up('/tmp/project')).rejects.toThrow(ExitError);
     await c.up('/tmp/project').catch((err: ExitError) => {
       expect(err.code).toBe(ExitCode.environment);
@@ -79,8 +80,56 @@ describe('finding compose', () => {
     });
   });
 
+  test('INFRA_LAB_COMPOSE chooses v1 even where v2 is installed', async () => {
+    const calls: Call[] = [];
+    const c = await detectCompose(runner({ 'docker compose': { exitCode: 0, stdout: '2.26.1' }, 'docker-compose version': { exitCode: 0, stdout: '1.29.2' } }, calls), { INFRA_LAB_COMPOSE: 'v1' });
+    expect(await c.describe()).toBe('docker-compose 1.29.2');
+    expect(calls.map((x) => x.file)).toEqual(['docker-compose']);
+  });
+
+  test('INFRA_LAB_COMPOSE=v2 does not fall back to v1: missing v2 is exit 3 in one line naming the variable', async () => {
+    const c = await detectCompose(runner({ 'docker compose': { exitCode: 1 }, 'docker-compose version': { exitCode: 0, stdout: '1.29.2' } }), { INFRA_LAB_COMPOSE: 'v2' });
+    const err = await c.up('/tmp/project').catch((e: ExitError) => e);
+    expect(err).toBeInstanceOf(ExitError);
+    expect((err as ExitError).code).toBe(ExitCode.environment);
+    expect((err as ExitError).message).toMatch(/^INFRA_LAB_COMPOSE=v2 but `docker compose` \(v2\) was not found; [^\n]+$/);
+  });
+
+  test('INFRA_LAB_COMPOSE=v1 missing is exit 3 too', async () => {
+    const c = await detectCompose(runner({ 'docker compose': { exitCode: 0, stdout: '2.26.1' } }), { INFRA_LAB_COMPOSE: 'v1' });
+    await expect(c.down('/tmp/project', { volumes: false })).rejects.toMatchObject({ code: ExitCode.environment, message: expect.stringContaining('INFRA_LAB_COMPOSE=v1 but `docker-compose` (v1) was not found') });
+  });
+
+  test('an unknown INFRA_LAB_COMPOSE is a usage error', async () => {
+    const c = await detectCompose(runner({ 'docker compose': { exitCode: 0, stdout: '2.26.1' } }), { INFRA_LAB_COMPOSE: 'v3' });
+    await expect(c.up('/tmp/project')).rejects.toMatchObject({ code: ExitCode.usage, message: expect.stringContaining('set it to v1 or v2') });
+  });
+
   test('a port in use is explained', () => {
     const out = 'Error response from daemon: driver failed programming external connectivity: Bind for 127.0.0.1:8080 failed: port is already allocated';
     expect(explain(out)).toContain('the port 127.0.0.1:8080 is in use by another program');
+  });
+});
+
+describe('engine events', () => {
+  const line = (o: object) => JSON.stringify({ id: 'c1', timeNano: 1_000_000_000, Actor: { Attributes: { name: 'p-db-1', 'com.docker.compose.service': 'db' } }, ...o });
+  test("Docker's health_status changes are kept as they are", () => {
+    const events = parseEngineEvents([line({ Action: 'kill' }), line({ Action: 'health_status: unhealthy' }), line({ Action: 'health_status: healthy' })].join('\n'));
+    expect(events.map((e) => [e.action, e.service, e.container, e.time])).toEqual([
+      ['kill', 'db', 'p-db-1', 1000],
+      ['health_status: unhealthy', 'db', 'p-db-1', 1000],
+      ['health_status: healthy', 'db', 'p-db-1', 1000],
+    ]);
+  });
+
+  test("Podman's health_status on every check, with the status apart: mapped, and only the changes kept", () => {
+    const checks = ['healthy', 'healthy', 'unhealthy', 'unhealthy', 'healthy'].map((h) => line({ Action: 'health_status', HealthStatus: h }));
+    const other = line({ id: 'c2', Action: 'health_status', HealthStatus: 'healthy', Actor: { Attributes: { name: 'p-web-1' } } });
+    expect(parseEngineEvents([...checks, other].join('\n')).map((e) => `${e.container} ${e.action}`)).toEqual([
+      'p-db-1 health_status: healthy',
+      'p-db-1 health_status: unhealthy',
+      'p-db-1 health_status: healthy',
+      'p-web-1 health_status: healthy',
+    ]);
   });
 });

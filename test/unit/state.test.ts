@@ -43,13 +43,18 @@ test('a replicated service is ready only with all its replicas', () => {
   expect([one.ready, two.ready]).toEqual([false, true]);
 });
 
-test('endpoints come from the published ports of the entry points', () => {
+test('endpoints come from the published ports of the entry points; DNS over UDP and TCP each on its own host port', () => {
   const lab = resolveLab('single-server');
   const e = endpointsOf(lab, [
     container('web', { ports: [{ container: '80/tcp', hostIp: '127.0.0.1', hostPort: 49153 }] }),
-    container('dns', { ports: [{ container: '53/udp', hostIp: '127.0.0.1', hostPort: 49154 }, { container: '53/tcp', hostIp: '127.0.0.1', hostPort: 49155 }] }),
+    container('dns', { ports: [{ container: '53/tcp', hostIp: '127.0.0.1', hostPort: 49155 }, { container: '53/udp', hostIp: '127.0.0.1', hostPort: 49154 }] }),
   ]);
-  expect(e).toEqual({ http: 'http://127.0.0.1:49153/', dns: '127.0.0.1:49154', all: { http: 'http://127.0.0.1:49153/', dns: '127.0.0.1:49154' } });
+  expect(e).toEqual({
+    http: 'http://127.0.0.1:49153/',
+    dns: '127.0.0.1:49154',
+    dnsTcp: '127.0.0.1:49155',
+    all: { http: 'http://127.0.0.1:49153/', dns: '127.0.0.1:49154', 'dns-tcp': '127.0.0.1:49155' },
+  });
 });
 
 test('waitUntil polls on the injected clock until a value or the deadline', async () => {

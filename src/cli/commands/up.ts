@@ -41,7 +41,7 @@ export async function upCommand(ref: string, options: UpCommandOptions, context:
     );
     if (e.https) output.out(`  site:     ${e.https}  (Host: www.${lab.domain}; certificate in ${result.projectDir}/tls/${TLS_FILES.cert})`);
     if (e.http) output.out(`  site:     ${e.http}  (Host: www.${lab.domain})`);
-    if (e.dns) output.out(`  dns:      ${e.dns}`);
+    if (e.dns) output.out(`  dns:      ${e.dns} (udp)${e.dnsTcp ? `, ${e.dnsTcp} (tcp)` : ''}`);
     if (e.monitor) output.out(`  monitor:  ${e.monitor}`);
     if (result.dns) output.out(`  www.${lab.domain} is a CNAME for ${result.dns.cname.join(', ')}, which has the address ${result.dns.addresses.join(', ')}`);
     if (result.page) output.out(`  the page answered ${result.page.status}${result.page.answeredBy ? `, from app server ${result.page.answeredBy}` : ''}`);
@@ -50,6 +50,10 @@ export async function upCommand(ref: string, options: UpCommandOptions, context:
     if (e.dns) {
       const [host, port] = e.dns.split(':');
       output.out(`  dig @${host} -p ${port} www.${lab.domain}`);
+    }
+    if (e.dnsTcp) {
+      const [host, port] = e.dnsTcp.split(':');
+      output.out(`  dig +tcp @${host} -p ${port} www.${lab.domain}`);
     }
     const site = e.https ?? e.http;
     if (site) output.out(`  curl ${e.https ? `--cacert ${result.projectDir}/tls/${TLS_FILES.cert} --resolve www.${lab.domain}:${new URL(site).port}:127.0.0.1 https://www.${lab.domain}:${new URL(site).port}/` : `-H 'Host: www.${lab.domain}' ${site}api/visits`}`);
