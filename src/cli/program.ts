@@ -12,6 +12,8 @@ import { imagesBuildCommand, imagesListCommand } from './commands/images.js';
 import { breakCommand, healCommand } from './commands/faults.js';
 import { watchCommand } from './commands/watch.js';
 import { experimentCommand } from './commands/experiment.js';
+import { diagramCommand } from './commands/diagram.js';
+import { DIAGRAM_FORMATS } from '../report/diagram.js';
 import { deployCommand, loadCommand, restartCommand, scaleCommand } from './commands/maintenance.js';
 import { STRATEGIES } from '../run/deploy.js';
 import { FAULT_MODES } from '../lab/model.js';
@@ -66,6 +68,14 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .argument('<lab>', 'a built-in lab name or the path of a lab file')
     .option('--json', 'print JSON')
     .action((ref, opts) => showCommand(ref, opts, output));
+
+  command('diagram')
+    .description('draw a lab: servers, networks, DNS records, the request path and its single points of failure')
+    .argument('<lab>', 'a built-in lab name or the path of a lab file')
+    .option('-o, --output <file>', 'write to this file (default: standard output)')
+    .addOption(new Option('--format <format>', 'svg (laid out by Graphviz), dot or mermaid').choices(DIAGRAM_FORMATS as unknown as string[]).default('svg'))
+    .option('--json', 'print the topology (components, zones, records, edges, single points of failure) as JSON')
+    .action((ref, opts) => diagramCommand(ref, opts, output));
 
   command('generate')
     .description('render a lab into a standalone Docker Compose project')
