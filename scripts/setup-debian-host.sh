@@ -22,6 +22,10 @@ apt-get install -y -qq --no-install-recommends \
   docker.io docker-compose debootstrap ca-certificates iptables \
   bind9-utils bind9-dnsutils nginx haproxy >/dev/null
 
+# The browser tests (diagrams, HTML reports, the dashboard) drive Debian's Chromium with playwright-core,
+# which downloads no browser of its own.
+apt-get install -y -qq --no-install-recommends chromium >/dev/null
+
 if ! docker info >/dev/null 2>&1; then
   # A dockerd that was killed leaves its pid files; a new one must not take them for a running daemon.
   if ! pgrep -x dockerd >/dev/null; then rm -f /var/run/docker.pid /var/run/docker/containerd/containerd.pid; fi
