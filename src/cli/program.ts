@@ -13,6 +13,8 @@ import { breakCommand, healCommand } from './commands/faults.js';
 import { watchCommand } from './commands/watch.js';
 import { experimentCommand } from './commands/experiment.js';
 import { diagramCommand } from './commands/diagram.js';
+import { reportCommand } from './commands/report.js';
+import { labsHome } from '../run/context.js';
 import { DIAGRAM_FORMATS } from '../report/diagram.js';
 import { deployCommand, loadCommand, restartCommand, scaleCommand } from './commands/maintenance.js';
 import { STRATEGIES } from '../run/deploy.js';
@@ -189,6 +191,13 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .addOption(labOption())
     .option('--json', 'print JSON')
     .action(async (arg, opts) => scaleCommand(arg, opts, await context(), output));
+
+  command('report')
+    .description("list a lab's reports (experiments, restarts, deploys, load runs) and print or open the newest")
+    .argument('[lab]', 'the lab (may be left out when only one has reports)')
+    .option('--open', 'open the newest HTML report in the default browser')
+    .option('--json', 'print JSON')
+    .action((lab, opts) => reportCommand(lab, opts, { home: labsHome() }, output));
 
   const images = program.command('images').description('the images the labs run on');
   const imagesCommand = (name: string) => images.command(name).option('--verbose', 'show details and stack traces');

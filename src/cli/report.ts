@@ -3,6 +3,8 @@ import { LAYER_MARK } from '../probes/sample.js';
 import path from 'node:path';
 import { saveReport, type ExperimentReport } from '../run/experiment.js';
 import { projectDirOf } from '../run/context.js';
+import { labOf } from '../run/labs.js';
+import { writeExperimentHtml } from '../report/html-report.js';
 import { seconds, type Output } from './output.js';
 
 const ms = (x: number | undefined) => (x === undefined ? 'n/a' : x < 1000 ? `${Math.round(x)} ms` : seconds(x));
@@ -97,14 +99,15 @@ ${r.events.filter((e) => !e.action.startsWith('exec_')).map((e) => `| ${e.ms} | 
 `;
 }
 
-/** Saves a report in the lab's folder (JSON and Markdown) and prints it, or prints it as JSON. */
-export function presentReport(home: string, report: ExperimentReport, json: boolean, output: Output): void {
+/** Saves a report in the lab's folder (JSON, Markdown and HTML) and prints it, or prints it as JSON. */
+export async function presentReport(home: string, report: ExperimentReport, json: boolean, output: Output): Promise<void> {
   const files = saveReport(projectDirOf(home, report.lab), report, reportMarkdown(report));
+  const html = await writeExperimentHtml(files.json, report, labOf(projectDirOf(home, report.lab)));
   if (json) {
-    output.out(JSON.stringify({ ...report, files }, null, 2));
+    output.out(JSON.stringify({ ...report, files: { ...files, html } }, null, 2));
     return;
   }
   for (const line of formatReport(report)) output.out(line);
   const shown = path.relative(process.cwd(), files.markdown);
-  output.out(`\nreport: ${shown.startsWith('..') ? files.markdown : shown} (and .json)`);
+  output.out(`\nreport: ${shown.startsWith('..') ? files.markdown : shown} (and .json, .html)`);
 }

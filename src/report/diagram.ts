@@ -72,7 +72,7 @@ function componentNode(c: TopologyComponent, mark: ComponentMark | undefined): s
   if (c.scrapes.length) rows.push(`<FONT POINT-SIZE="8">scrapes ${esc(c.scrapes.join(', '))}</FONT>`);
   if (c.otherNetworks.length) rows.push(`<FONT POINT-SIZE="8" COLOR="#555555">${c.inZone ? 'also ' : ''}on ${esc(c.otherNetworks.join(', '))}${c.inZone ? '' : ' only'}</FONT>`);
   const spof = spofText(c);
-  if (spof) rows.push(`<FONT POINT-SIZE="8" COLOR="${c.spof === 'all' ? SPOF_COLOR : WRITE_SPOF_COLOR}"><B>${esc(spof)}</B></FONT>`);
+  if (spof) rows.push(`<FONT POINT-SIZE="8" COLOR="${mark ? '#ffffff' : c.spof === 'all' ? SPOF_COLOR : WRITE_SPOF_COLOR}"><B>${esc(spof)}</B></FONT>`);
   if (mark) rows.push(`<FONT POINT-SIZE="9" COLOR="#ffffff"><B>${esc(mark.note)}</B></FONT>`);
   const classes = ['component', `role-${c.role}`, ...(c.spof ? ['spof', `spof-${c.spof}`] : []), ...(mark ? [`state-${mark.state}`] : [])];
   const attrs = [

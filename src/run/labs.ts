@@ -24,7 +24,7 @@ export interface LabStatus {
 }
 
 /** The lab of a generated project, read back from the project's copy of its lab file. */
-const labOf = (dir: string): Lab => withReplicas(loadLabFile(path.join(dir, LAB_COPY)), readProjectInfo(dir)?.replicas);
+export const labOf = (dir: string): Lab => withReplicas(loadLabFile(path.join(dir, LAB_COPY)), readProjectInfo(dir)?.replicas);
 export const resolveLabOf = (status: LabStatus): Lab => labOf(status.projectDir);
 
 export async function labStatus(ctx: RunContext, dir: string, info: ProjectInfo): Promise<LabStatus> {

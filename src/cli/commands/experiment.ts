@@ -26,6 +26,6 @@ export async function experimentCommand(ref: string, scenario: string, options: 
     { flavor: options.flavor, holdMs: options.hold * 1000, baselineMs: 3000, intervalMs: options.interval, timeoutMs: options.timeout, recoveryTimeoutMs: 120_000, loadSeconds: 10 },
     progressPrinter(output, !!options.verbose),
   );
-  presentReport(ctx.home, report, !!options.json, output);
+  await presentReport(ctx.home, report, !!options.json, output);
   if (report.verdict && !report.verdict.ok) throw new ExitError(`${lab.name}/${scenario}: the measurement contradicts the lab's expectation`, ExitCode.failed);
 }

@@ -10,6 +10,7 @@ import { progressPrinter } from '../progress.js';
 import { presentReport } from '../report.js';
 import { seconds, table, type Output } from '../output.js';
 import { readLabCa } from '../../render/generate.js';
+import { saveLoadReport } from '../../report/html-report.js';
 
 /**
  * Runs a maintenance action while the probe watches, and reports it like an experiment. When the lab
@@ -30,7 +31,7 @@ async function measured(
     return undefined;
   });
   const report = buildReport({ lab, scenario, options: { flavor: status.flavor as Flavor, intervalMs: 50 }, ...m });
-  presentReport(ctx.home, report, !!options.json, output);
+  await presentReport(ctx.home, report, !!options.json, output);
   if (report.verdict && !report.verdict.ok) throw new ExitError(`${lab.name}: ${scenario.name} did not go as the lab file expects`, ExitCode.failed);
 }
 
@@ -98,6 +99,7 @@ export async function loadCommand(options: LoadCommandOptions, ctx: RunContext, 
   if (!url) throw usageError(`${lab.name} publishes no HTTP entry point`);
   if (!options.json)
     output.progress(`… ${options.connections} connections for ${options.duration} s${options.rate ? ` at ${options.rate} req/s` : ''} to ${url.replace(/\/$/, '')}${options.path} (Host: www.${lab.domain})`);
+  const startedAt = ctx.clock();
   const r = await runLoad(ctx, status, {
     url,
     host: `www.${lab.domain}`,
@@ -108,8 +110,9 @@ export async function loadCommand(options: LoadCommandOptions, ctx: RunContext, 
     rate: options.rate,
     onSecond: (second, n) => options.json || output.progress(`  ${String(second).padStart(3)} s  ${n} responses`),
   });
+  const files = await saveLoadReport(status.projectDir, { lab: lab.name, path: options.path, connections: options.connections, startedAt, ...r }, lab);
   if (options.json) {
-    output.out(JSON.stringify({ lab: lab.name, ...r }, null, 2));
+    output.out(JSON.stringify({ lab: lab.name, ...r, files }, null, 2));
     return;
   }
   const errors = [...Object.entries(r.errors.byStatus).map(([code, n]) => `${n} × HTTP ${code}`), ...(r.errors.timeouts ? [`${r.errors.timeouts} timeouts`] : []), ...(r.errors.connection ? [`${r.errors.connection} connection errors`] : [])];
@@ -122,4 +125,5 @@ export async function loadCommand(options: LoadCommandOptions, ctx: RunContext, 
   rows.push(['load generator', '-', r.generatorCores.toFixed(2), '1 (one thread)']);
   for (const line of table(['COMPONENT', 'ROLE', 'USED', 'LIMIT'], rows)) output.out(`  ${line}`);
   output.out(`the limit: ${r.limit}`);
+  output.out(`\nreport: ${files.html} (and .json)`);
 }
