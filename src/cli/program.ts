@@ -14,6 +14,7 @@ import { watchCommand } from './commands/watch.js';
 import { experimentCommand } from './commands/experiment.js';
 import { diagramCommand } from './commands/diagram.js';
 import { reportCommand } from './commands/report.js';
+import { uiCommand } from './commands/ui.js';
 import { labsHome } from '../run/context.js';
 import { DIAGRAM_FORMATS } from '../report/diagram.js';
 import { deployCommand, loadCommand, restartCommand, scaleCommand } from './commands/maintenance.js';
@@ -198,6 +199,13 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .option('--open', 'open the newest HTML report in the default browser')
     .option('--json', 'print JSON')
     .action((lab, opts) => reportCommand(lab, opts, { home: labsHome() }, output));
+
+  command('ui')
+    .description('a live dashboard of a running lab in the browser: its diagram coloured by state, the probe timeline, break, heal and scenarios')
+    .addOption(labOption())
+    .option('--port <port>', 'port on 127.0.0.1 (default: any free one)', positiveInt)
+    .option('--json', 'print the URL as JSON')
+    .action(async (opts) => uiCommand(opts, await context(), output));
 
   const images = program.command('images').description('the images the labs run on');
   const imagesCommand = (name: string) => images.command(name).option('--verbose', 'show details and stack traces');
