@@ -1,6 +1,7 @@
 import type { FailureLayer } from '../lab/model.js';
 import type { Sample } from '../probes/sample.js';
 import type { Outage } from '../probes/downtime.js';
+import { escapeHtml as esc } from './escape.js';
 
 /**
  * Charts as inline SVG text, pure: a page that holds them needs no script and no network.
@@ -32,7 +33,6 @@ export interface ChartEvent {
   strong?: boolean;
 }
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const W = 1200;
 const LEFT = 70;
 const RIGHT = 20;

@@ -1,5 +1,6 @@
 import type { Role } from '../lab/model.js';
 import { USER, type EdgeKind, type Topology, type TopologyComponent, type TopologyEdge } from './topology.js';
+import { escapeHtml as esc } from './escape.js';
 
 /**
  * Renderers of a lab's topology: Graphviz DOT (laid out into SVG by Graphviz compiled to
@@ -58,7 +59,6 @@ const EDGE_STYLE: Record<EdgeKind, { color: string; style: string; penwidth: num
 const SPOF_COLOR = '#c62828';
 const WRITE_SPOF_COLOR = '#ef6c00';
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const id = (s: string) => `"${s.replace(/["\\]/g, '')}"`;
 const nodeId = (name: string) => (name === USER || name.startsWith('rec-') ? name : `c-${name}`);
 
@@ -230,6 +230,9 @@ export async function dotToSvg(dot: string): Promise<string> {
   viz ??= import('@viz-js/viz').then((m) => m.instance());
   return (await viz).renderString(dot, { format: 'svg', engine: 'dot' });
 }
+
+/** An SVG document as an element to put inside an HTML page: without its XML declaration and doctype. */
+export const inlineSvg = (svg: string) => svg.replace(/^<\?xml[^>]*>\s*(<!DOCTYPE[^>]*>\s*)?/, '');
 
 export async function renderDiagram(t: Topology, format: DiagramFormat, options: DiagramOptions = {}): Promise<string> {
   if (format === 'mermaid') return diagramMermaid(t, options);

@@ -5,15 +5,16 @@ import type { Summary } from '../probes/downtime.js';
 import type { ExperimentReport } from '../run/experiment.js';
 import type { LoadResult } from '../run/load.js';
 import { topologyOf } from './topology.js';
-import { diagramDot, dotToSvg, type ComponentMark } from './diagram.js';
+import { baseComponent } from '../faults/faults.js';
+import { diagramDot, dotToSvg, inlineSvg, type ComponentMark } from './diagram.js';
 import { RESULT_COLOR, RESULT_TEXT, seriesChart, timelineChart, type ChartEvent } from './charts.js';
+import { escapeHtml as esc } from './escape.js';
 
 /**
  * Reports as one self-contained HTML page each: styles, the diagram and the charts are inline,
  * nothing is loaded from anywhere, so the file opens offline and can be mailed or projected.
  */
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const ms = (x: number | undefined) => (x === undefined ? 'n/a' : x < 1000 ? `${Math.round(x)} ms` : `${(x / 1000).toFixed(1)} s`);
 
 const STYLE = `
@@ -50,7 +51,7 @@ const summaryRow = (name: string, s: Summary) =>
 /** What the scenario did to which component, drawn on the diagram. */
 export function marksOf(report: Pick<ExperimentReport, 'action'>): Record<string, ComponentMark> {
   const a = report.action;
-  if (a.kind === 'break') return { [a.component.replace(/\.\d+$/, '')]: { state: 'broken', note: `BROKEN: ${a.mode}` } };
+  if (a.kind === 'break') return { [baseComponent(a.component)]: { state: 'broken', note: `BROKEN: ${a.mode}` } };
   if (a.kind === 'restart') return { [a.component]: { state: 'broken', note: 'RESTARTED' } };
   return {};
 }
@@ -65,7 +66,7 @@ const resultLegend = () =>
 /** The page of an experiment, restart or deploy report; the diagram is SVG already laid out. */
 export function experimentHtml(report: ExperimentReport, lab: Lab, diagramSvg: string): string {
   const samples = report.samples ?? [];
-  const acted = 'component' in report.action ? report.action.component.replace(/\.\d+$/, '') : undefined;
+  const acted = 'component' in report.action ? baseComponent(report.action.component) : undefined;
   const events: ChartEvent[] = report.events
     .filter((e) => !e.action.startsWith('exec_'))
     .map((e) => ({ ms: e.ms, text: `${e.service} ${e.action.replace('health_status: ', '')}`, strong: e.service === acted }));
@@ -105,7 +106,7 @@ ${resultLegend()}
 ${latency}
 <div class="legend"><span style="--c:#1e88e5">writes</span><span style="--c:#43a047">reads</span></div>
 <h2>The lab${acted ? `, with ${esc(acted)} marked` : ''}</h2>
-<div class="diagram">${diagramSvg.replace(/^<\?xml[^>]*>\s*(<!DOCTYPE[^>]*>\s*)?/, '')}</div>
+<div class="diagram">${inlineSvg(diagramSvg)}</div>
 ${questions(lab)}`;
   return page(`${report.lab} / ${report.scenario}`, body);
 }
@@ -160,7 +161,7 @@ export function loadHtml(report: LoadReport, lab: Lab, diagramSvg: string): stri
 ${report.containers.map((c) => `<tr><td>${esc(c.container)}</td><td>${esc(c.role)}</td><td>${c.cores.toFixed(2)}</td><td>${c.limitCores ?? '-'}</td></tr>`).join('')}
 <tr><td>load generator</td><td>-</td><td>${report.generatorCores.toFixed(2)}</td><td>1</td></tr></table>
 <h2>The lab</h2>
-<div class="diagram">${diagramSvg.replace(/^<\?xml[^>]*>\s*(<!DOCTYPE[^>]*>\s*)?/, '')}</div>
+<div class="diagram">${inlineSvg(diagramSvg)}</div>
 ${questions(lab)}`;
   return page(`${report.lab} / load`, body);
 }

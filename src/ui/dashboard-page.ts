@@ -1,7 +1,8 @@
 import { FAULT_MODES, type Lab } from '../lab/model.js';
 import { RESULT_COLOR, RESULT_TEXT } from '../report/charts.js';
+import { inlineSvg } from '../report/diagram.js';
+import { escapeHtml as esc } from '../report/escape.js';
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /**
  * The dashboard's one page: the diagram, coloured by each component's state; a live timeline of the
@@ -53,7 +54,7 @@ ul.scenarios { padding-left: 0; list-style: none; } ul.scenarios li { margin: 4p
 <main>
 <section>
 <h2>The lab, live</h2>
-<div id="diagram">${diagramSvg.replace(/^<\?xml[^>]*>\s*(<!DOCTYPE[^>]*>\s*)?/, '')}</div>
+<div id="diagram">${inlineSvg(diagramSvg)}</div>
 </section>
 <section>
 <h2>What users see (the last 30 s, one mark per request)</h2>

@@ -11,7 +11,7 @@ import type { RunContext } from '../run/context.js';
 import { labOf, targetLab, type LabStatus } from '../run/labs.js';
 import { startProbe, type RunningProbe } from '../run/probe.js';
 import { breakComponent, heal } from '../run/faults.js';
-import { readFaults } from '../faults/faults.js';
+import { baseComponent, readFaults } from '../faults/faults.js';
 import { runExperiment, saveReport } from '../run/experiment.js';
 import { topologyOf } from '../report/topology.js';
 import { diagramDot, dotToSvg } from '../report/diagram.js';
@@ -51,7 +51,7 @@ export function componentStates(status: LabStatus): ComponentState[] {
   return status.services.map((s) => {
     const running = s.containers.filter((c) => c.state === 'running');
     const state = s.ready ? 'up' : s.summary === 'unhealthy' ? 'unhealthy' : running.length > 0 && s.summary === 'starting' ? 'starting' : 'down';
-    const fault = faults.find((f) => f.component === s.component || f.component.replace(/\.\d+$/, '') === s.component);
+    const fault = faults.find((f) => baseComponent(f.component) === s.component);
     return { component: s.component, state, summary: s.summary, ...(fault ? { broken: fault.mode } : {}) };
   });
 }
@@ -156,8 +156,7 @@ export async function startDashboard(ctx: RunContext, options: DashboardOptions)
             { flavor: status.flavor as Flavor, holdMs: 5000, baselineMs: 3000, intervalMs: 50, timeoutMs: 2000, recoveryTimeoutMs: 120_000, loadSeconds: 10 },
             (e) => send('progress', { scenario: name, text: e.text }),
           );
-          const files = saveReport(projectDir, report, '');
-          fs.rmSync(files.markdown, { force: true });
+          const files = saveReport(projectDir, report, `<!-- Experiment report written by infra-lab ui. -->\n# ${lab.name} / ${name}\n\nThe full report is the HTML file of the same name.\n`);
           const html = await writeExperimentHtml(files.json, report, lab);
           reply(200, { scenario: name, verdict: report.verdict, all: { sent: report.all.sent, failed: report.all.failed, availability: report.all.availability, longestMs: report.all.longestMs }, report: `/reports/${path.basename(html)}` });
         } finally {

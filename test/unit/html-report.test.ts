@@ -2,6 +2,7 @@ import { resolveLab } from '../../src/lab/load.js';
 import { buildReport } from '../../src/run/experiment.js';
 import { experimentHtml, loadHtml, marksOf } from '../../src/report/html-report.js';
 import { timelineChart } from '../../src/report/charts.js';
+import { escapeHtml } from '../../src/report/escape.js';
 import type { Sample } from '../../src/probes/sample.js';
 import type { EngineEvent } from '../../src/engine/runtime.js';
 
@@ -37,7 +38,7 @@ test('the experiment page: verdict, table, one tick per request, the outage shad
   expect(html).toContain(`outage ${(r.all.longestMs / 1000).toFixed(1)} s`);
   for (const e of ['db kill', 'db die', 'db start', 'db healthy']) expect(html).toContain(e);
   expect(html).not.toContain('exec_start');
-  for (const q of lab.questions) expect(html).toContain(q.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;'));
+  for (const q of lab.questions) expect(html).toContain(escapeHtml(q));
   expect(html).toContain('<svg id="diagram">');
   // Self-contained: nothing is fetched (the SVG namespace is a name, not a request).
   expect(html.replace(/xmlns="http:\/\/www\.w3\.org\/2000\/svg"/g, '')).not.toMatch(/https?:\/\//);
