@@ -36,6 +36,7 @@ main { display: grid; grid-template-columns: minmax(0, 1.25fr) minmax(360px, 1fr
 h2 { font-size: 14px; margin: 12px 0 6px; border-bottom: 1px solid #e0e0e0; padding-bottom: 3px; }
 #diagram svg { width: 100%; height: auto; max-height: 78vh; }
 #diagram g.node.live-down path, #diagram g.node.live-down polygon { fill: #e53935; }
+#diagram g.node.live-down text { fill: #ffffff; }
 #diagram g.node.live-starting path, #diagram g.node.live-starting polygon, #diagram g.node.live-unhealthy path, #diagram g.node.live-unhealthy polygon { fill: #ffb300; }
 #diagram g.node.live-up path, #diagram g.node.live-up polygon { fill: #c8e6c9; }
 table { border-collapse: collapse; width: 100%; } td { padding: 3px 6px; border-bottom: 1px solid #eee; }
