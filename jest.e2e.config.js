@@ -4,7 +4,7 @@ import base from './jest.config.js';
 
 export default {
   ...base,
-  testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+  testMatch: ['<rootDir>/test/e2e/**/*.test.ts', '<rootDir>/test/browser/**/*.test.ts'],
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
   // Live tests wait on containers; a stuck one must not hold the run past CI's limit.
   testTimeout: 600_000,

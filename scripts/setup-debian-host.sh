@@ -36,7 +36,10 @@ if ! docker compose version >/dev/null 2>&1; then
     chmod 755 "$work"
     mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/sources" "$work/preferences"
     install -d -o _apt "$work/deb"   # apt downloads as its unprivileged _apt user
-    printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: trixie\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+    # The same Debian mirror this machine's apt already uses, for the next release's suite.
+    mirror=$(apt-get indextargets --format '$(REPO_URI) $(CODENAME)' | awk '$2 == "bookworm" { print $1; exit }')
+    [ -n "$mirror" ] || { echo "setup-debian-host.sh: no Debian bookworm source in apt's sources, so no mirror for Compose v2" >&2; exit 3; }
+    printf 'Types: deb\nURIs: %s\nSuites: trixie\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' "$mirror" \
       > "$work/sources/trixie.sources"
     apt_private=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$work/sources"
       -o Dir::Etc::Preferences=/dev/null -o "Dir::Etc::PreferencesParts=$work/preferences"
@@ -48,6 +51,10 @@ if ! docker compose version >/dev/null 2>&1; then
     rm -rf "$work"
   fi
 fi
+
+# The browser tests (diagrams, HTML reports, the dashboard) drive Debian's Chromium with playwright-core,
+# which downloads no browser of its own.
+apt-get install -y -qq --no-install-recommends chromium >/dev/null
 
 if ! docker info >/dev/null 2>&1; then
   # A dockerd that was killed leaves its pid files; a new one must not take them for a running daemon.

@@ -12,6 +12,11 @@ import { imagesBuildCommand, imagesListCommand } from './commands/images.js';
 import { breakCommand, healCommand } from './commands/faults.js';
 import { watchCommand } from './commands/watch.js';
 import { experimentCommand } from './commands/experiment.js';
+import { diagramCommand } from './commands/diagram.js';
+import { reportCommand } from './commands/report.js';
+import { uiCommand } from './commands/ui.js';
+import { labsHome } from '../run/context.js';
+import { DIAGRAM_FORMATS } from '../report/diagram.js';
 import { deployCommand, loadCommand, restartCommand, scaleCommand } from './commands/maintenance.js';
 import { STRATEGIES } from '../run/deploy.js';
 import { FAULT_MODES } from '../lab/model.js';
@@ -94,6 +99,14 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .argument('<lab>', 'a built-in lab name or the path of a lab file')
     .option('--json', 'print JSON')
     .action((ref, opts) => showCommand(ref, opts, output));
+
+  command('diagram')
+    .description('draw a lab: servers, networks, DNS records, the request path and its single points of failure')
+    .argument('<lab>', 'a built-in lab name or the path of a lab file')
+    .option('-o, --output <file>', 'write to this file (default: standard output)')
+    .addOption(new Option('--format <format>', 'svg (laid out by Graphviz), dot or mermaid').choices(DIAGRAM_FORMATS as unknown as string[]).default('svg'))
+    .option('--json', 'print the topology (components, zones, records, edges, single points of failure) as JSON')
+    .action((ref, opts) => diagramCommand(ref, opts, output));
 
   command('generate')
     .description('render a lab into a standalone Docker Compose project')
@@ -209,6 +222,20 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .addOption(labOption())
     .option('--json', 'print JSON')
     .action(async (arg, opts) => scaleCommand(arg, { ...opts, verbose: verbose(opts) }, await context(), output));
+
+  command('report')
+    .description("list a lab's reports (experiments, restarts, deploys, load runs) and print or open the newest")
+    .argument('[lab]', 'the lab (may be left out when only one has reports)')
+    .option('--open', 'open the newest HTML report in the default browser')
+    .option('--json', 'print JSON')
+    .action((lab, opts) => reportCommand(lab, opts, { home: labsHome() }, output));
+
+  command('ui')
+    .description('a live dashboard of a running lab in the browser: its diagram coloured by state, the probe timeline, break, heal and scenarios')
+    .addOption(labOption())
+    .option('--port <port>', `port on 127.0.0.1, ${range(1, 65535)} (default: any free one)`, wholeNumber(1, 65535))
+    .option('--json', 'print the URL as JSON')
+    .action(async (opts) => uiCommand(opts, await context(), output));
 
   const images = program.command('images').description('the images the labs run on');
   const imagesCommand = (name: string) => images.command(name).option('--verbose', 'show details and stack traces');

@@ -2,7 +2,8 @@ import type { Summary } from '../measure/downtime.js';
 import { LAYER_MARK } from '../measure/sample.js';
 import path from 'node:path';
 import type { DataContinuity, ExperimentReport } from '../measure/report.js';
-import { projectDirOf, saveReport } from '../project/project.js';
+import { openProject, projectDirOf, saveReport } from '../project/project.js';
+import { writeExperimentHtml } from '../report/html-report.js';
 import { seconds, type Output } from './output.js';
 
 const ms = (x: number | undefined) => (x === undefined ? 'n/a' : x < 1000 ? `${Math.round(x)} ms` : seconds(x));
@@ -116,14 +117,16 @@ ${r.events.filter((e) => !e.action.startsWith('exec_')).map((e) => `| ${e.ms} | 
 `;
 }
 
-/** Saves a report in the lab's folder (JSON and Markdown) and prints it, or prints it as JSON. */
-export function presentReport(home: string, report: ExperimentReport, json: boolean, output: Output): void {
-  const files = saveReport(projectDirOf(home, report.lab), report.scenario, report.startedAt, report, reportMarkdown(report));
+/** Saves a report in the lab's folder (JSON, Markdown and HTML) and prints it, or prints it as JSON. */
+export async function presentReport(home: string, report: ExperimentReport, json: boolean, output: Output): Promise<void> {
+  const dir = projectDirOf(home, report.lab);
+  const files = saveReport(dir, report.scenario, report.startedAt, report, reportMarkdown(report));
+  const html = await writeExperimentHtml(files.json, report, openProject(dir).lab);
   if (json) {
-    output.out(JSON.stringify({ ...report, files }, null, 2));
+    output.out(JSON.stringify({ ...report, files: { ...files, html } }, null, 2));
     return;
   }
   for (const line of formatReport(report)) output.out(line);
   const shown = path.relative(process.cwd(), files.markdown);
-  output.out(`\nreport: ${shown.startsWith('..') ? files.markdown : shown} (and .json)`);
+  output.out(`\nreport: ${shown.startsWith('..') ? files.markdown : shown} (and .json, .html)`);
 }

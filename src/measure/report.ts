@@ -47,6 +47,8 @@ export interface ExperimentReport {
   /** For scale scenarios: load before and after. */
   throughput?: { before: ThroughputPoint; after: ThroughputPoint; ratio: number };
   verdict?: Verdict;
+  /** Every probe request, for the charts of the HTML report. */
+  samples?: Sample[];
 }
 
 export interface ThroughputPoint {
@@ -101,6 +103,7 @@ export function buildReport(input: ReportInput): ExperimentReport {
     engineOutageMs: component ? engineOutage(input.events.filter((e) => e.service === component), faultAt) : undefined,
     data: dataContinuity(samples),
     versions: versionsOf(samples, faultAt),
+    samples: byStart(samples),
   };
   if (scenario.expect) report.verdict = judge(report, scenario.expect, samples);
   return report;

@@ -37,6 +37,8 @@ export interface LoadResult {
   containers: ContainerCpu[];
   hostCores: number;
   limit: string;
+  /** Each second of the run: responses, and the median and slowest response time of that second. */
+  perSecond: { second: number; responses: number; p50Ms?: number; maxMs?: number }[];
 }
 
 /**
@@ -63,10 +65,18 @@ export async function runLoad(ctx: RunContext, status: LabStatus, options: LoadO
     timeout: 10,
     tlsOptions: options.ca ? { ca: options.ca, servername: options.host } : undefined,
   } as Options) as unknown as Instance & PromiseLike<Result>;
-  instance.on('response', () => responses++);
+  let times: number[] = [];
+  const perSecond: LoadResult['perSecond'] = [];
+  instance.on('response', (_client: unknown, _status: number, _bytes: number, responseTime: number) => {
+    responses++;
+    times.push(responseTime);
+  });
   const ticker = setInterval(() => {
     options.onSecond?.(++second, responses);
+    const sorted = times.sort((a, b) => a - b);
+    perSecond.push({ second, responses, ...(sorted.length ? { p50Ms: Math.round(sorted[Math.floor(sorted.length / 2)]), maxMs: Math.round(sorted[sorted.length - 1]) } : {}) });
     responses = 0;
+    times = [];
   }, 1000);
   const result = await instance;
   clearInterval(ticker);
@@ -83,6 +93,7 @@ export async function runLoad(ctx: RunContext, status: LabStatus, options: LoadO
   const byStatus: Record<string, number> = {};
   for (const [code, n] of Object.entries(result.statusCodeStats ?? {})) if (!code.startsWith('2')) byStatus[code] = (n as { count: number }).count;
   const partial: Omit<LoadResult, 'limit'> = {
+    perSecond,
     requests: result.requests.total,
     durationS: ms / 1000,
     requestsPerSecond: Math.round((result.requests.total / (ms / 1000)) * 10) / 10,
@@ -96,7 +107,7 @@ export async function runLoad(ctx: RunContext, status: LabStatus, options: LoadO
 }
 
 /** Which resource the throughput ran into: the first one used at (nearly) all it may use. */
-export function whichLimit(r: Omit<LoadResult, 'limit'>): string {
+export function whichLimit(r: Omit<LoadResult, 'limit' | 'perSecond'>): string {
   const apps = r.containers.filter((c) => c.role === 'app' && c.limitCores);
   const appUse = apps.reduce((sum, c) => sum + c.cores / c.limitCores!, 0) / Math.max(1, apps.length);
   // CFS throttling keeps a container a little under its limit: 85% on average counts as at it.

@@ -1,5 +1,5 @@
 import { usageError } from '../errors.js';
-import { componentsWithRole, type Scenario } from '../lab/model.js';
+import { componentsWithRole, type Lab, type Scenario } from '../lab/model.js';
 import { selectTargets } from '../faults/faults.js';
 import { buildReport, type ExperimentReport } from '../measure/report.js';
 import { readLabCa } from '../project/project.js';
@@ -86,7 +86,7 @@ export async function scaleLab(ctx: RunContext, request: { lab?: string; compone
 export async function loadLab(
   ctx: RunContext,
   request: { lab?: string; path: string; connections: number; durationS: number; rate?: number; onStart?: (url: string, host: string) => void; onSecond?: (second: number, responses: number) => void },
-): Promise<{ lab: string; result: LoadResult }> {
+): Promise<{ lab: Lab; projectDir: string; startedAt: number; result: LoadResult }> {
   await ctx.runtime.ping();
   const status = await targetLab(ctx, request.lab);
   const lab = status.project.lab;
@@ -94,6 +94,7 @@ export async function loadLab(
   if (!url) throw usageError(`${lab.name} publishes no HTTP entry point`);
   const host = `www.${lab.domain}`;
   request.onStart?.(url, host);
+  const startedAt = ctx.clock();
   const result = await runLoad(ctx, status, {
     url,
     host,
@@ -104,5 +105,5 @@ export async function loadLab(
     rate: request.rate,
     onSecond: request.onSecond,
   });
-  return { lab: lab.name, result };
+  return { lab, projectDir: status.projectDir, startedAt, result };
 }

@@ -83,7 +83,7 @@ test('scale takes component=N', () => {
 });
 
 describe('which limit a load ran into', () => {
-  const base: Omit<LoadResult, 'limit'> = {
+  const base: Omit<LoadResult, 'limit' | 'perSecond'> = {
     requests: 100,
     durationS: 10,
     requestsPerSecond: 10,

@@ -24,6 +24,6 @@ export async function experimentCommand(ref: string, scenario: string, options: 
     { flavor: options.flavor, holdMs: options.hold * 1000, intervalMs: options.interval, timeoutMs: options.timeout },
     progressPrinter(output, !!options.verbose),
   );
-  presentReport(ctx.home, report, !!options.json, output);
+  await presentReport(ctx.home, report, !!options.json, output);
   if (report.verdict && !report.verdict.ok) throw new ExitError(`${report.lab}/${scenario}: the measurement contradicts the lab's expectation`, ExitCode.failed);
 }
