@@ -1,28 +1,34 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { FLAVORS, type Flavor } from '../render/flavors.js';
 import { VERSION } from '../version.js';
-import { labsCommand } from './commands/labs.js';
-import { showCommand } from './commands/show.js';
-import { generateCommand } from './commands/generate.js';
-import { upCommand } from './commands/up.js';
-import { statusCommand } from './commands/status.js';
-import { downCommand } from './commands/down.js';
-import { execCommand, logsCommand } from './commands/attached.js';
-import { imagesBuildCommand, imagesListCommand } from './commands/images.js';
-import { breakCommand, healCommand } from './commands/faults.js';
-import { watchCommand } from './commands/watch.js';
-import { experimentCommand } from './commands/experiment.js';
-import { diagramCommand } from './commands/diagram.js';
-import { reportCommand } from './commands/report.js';
-import { uiCommand } from './commands/ui.js';
 import { labsHome } from '../run/context.js';
 import { DIAGRAM_FORMATS } from '../report/diagram.js';
-import { deployCommand, loadCommand, restartCommand, scaleCommand } from './commands/maintenance.js';
-import { STRATEGIES } from '../run/deploy.js';
-import { FAULT_MODES } from '../lab/model.js';
+import { FAULT_MODES, STRATEGIES } from '../lab/model.js';
 import type { RunContext } from '../run/context.js';
 import { TIMINGS } from '../run/timings.js';
 import type { Output } from './output.js';
+
+/**
+ * A command's module is loaded when that command runs, so that --help and the light commands do not
+ * pay for what the others need (the engine, compose, the YAML parser, Graphviz).
+ */
+const commands = {
+  labs: () => import('./commands/labs.js'),
+  show: () => import('./commands/show.js'),
+  generate: () => import('./commands/generate.js'),
+  up: () => import('./commands/up.js'),
+  status: () => import('./commands/status.js'),
+  down: () => import('./commands/down.js'),
+  attached: () => import('./commands/attached.js'),
+  images: () => import('./commands/images.js'),
+  faults: () => import('./commands/faults.js'),
+  watch: () => import('./commands/watch.js'),
+  experiment: () => import('./commands/experiment.js'),
+  diagram: () => import('./commands/diagram.js'),
+  report: () => import('./commands/report.js'),
+  ui: () => import('./commands/ui.js'),
+  maintenance: () => import('./commands/maintenance.js'),
+};
 
 const flavorOption = () =>
   new Option('--flavor <flavor>', 'image flavor: official (pinned Docker Hub images) or debian (built here from Debian packages)')
@@ -92,13 +98,13 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
   command('labs')
     .description('list the built-in labs, one per curriculum stage')
     .option('--json', 'print JSON')
-    .action((opts) => labsCommand(opts, output));
+    .action(async (opts) => (await commands.labs()).labsCommand(opts, output));
 
   command('show')
     .description('show a lab: components, DNS records, scenarios and questions')
     .argument('<lab>', 'a built-in lab name or the path of a lab file')
     .option('--json', 'print JSON')
-    .action((ref, opts) => showCommand(ref, opts, output));
+    .action(async (ref, opts) => (await commands.show()).showCommand(ref, opts, output));
 
   command('diagram')
     .description('draw a lab: servers, networks, DNS records, the request path and its single points of failure')
@@ -106,7 +112,7 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .option('-o, --output <file>', 'write to this file (default: standard output)')
     .addOption(new Option('--format <format>', 'svg (laid out by Graphviz), dot or mermaid').choices(DIAGRAM_FORMATS as unknown as string[]).default('svg'))
     .option('--json', 'print the topology (components, zones, records, edges, single points of failure) as JSON')
-    .action((ref, opts) => diagramCommand(ref, opts, output));
+    .action(async (ref, opts) => (await commands.diagram()).diagramCommand(ref, opts, output));
 
   command('generate')
     .description('render a lab into a standalone Docker Compose project')
@@ -114,7 +120,7 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .option('-o, --output <dir>', 'project folder (default: ./<lab name>)')
     .addOption(flavorOption())
     .option('--json', 'print JSON')
-    .action((ref, opts) => generateCommand(ref, opts, output));
+    .action(async (ref, opts) => (await commands.generate()).generateCommand(ref, opts, output));
 
   const verbose = (opts: { verbose?: boolean }) => !!(opts.verbose || program.opts().verbose);
 
@@ -125,20 +131,20 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .option('--force', 'replace a docker-compose.yml edited by hand (it is kept as docker-compose.yml.edited)')
     .option('--timeout <seconds>', `how long to wait for the services to become healthy, ${range(10, 3600)}`, wholeNumber(10, 3600), TIMINGS.upTimeoutMs / 1000)
     .option('--json', 'print JSON')
-    .action(async (ref, opts) => upCommand(ref, { ...opts, verbose: verbose(opts) }, context, output));
+    .action(async (ref, opts) => (await commands.up()).upCommand(ref, { ...opts, verbose: verbose(opts) }, context, output));
 
   command('status')
     .description('state, health, restarts, uptime and ports of each service of the labs')
     .argument('[lab]', 'only this lab')
     .option('--json', 'print JSON, with each lab\'s endpoints')
-    .action(async (name, opts) => statusCommand(name, opts, await context(), output));
+    .action(async (name, opts) => (await commands.status()).statusCommand(name, opts, await context(), output));
 
   command('down')
     .description('remove a lab; its database volume stays unless --volumes')
     .argument('[lab]', 'the lab (may be left out when only one is up)')
     .option('--volumes', 'delete the database volumes as well')
     .option('--json', 'print JSON')
-    .action(async (name, opts) => downCommand(name, opts, await context(), output));
+    .action(async (name, opts) => (await commands.down()).downCommand(name, opts, await context(), output));
 
   command('logs')
     .description("show a component's output")
@@ -146,7 +152,7 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .addOption(labOption())
     .option('-f, --follow', 'keep following the output')
     .option('--tail <lines>', `only the last lines, ${range(0, 100_000)}`, wholeNumber(0, 100_000))
-    .action(async (component, opts) => logsCommand(component, opts, await context()));
+    .action(async (component, opts) => (await commands.attached()).logsCommand(component, opts, await context()));
 
   command('exec')
     .description("run a command in a component's container (a shell by default)")
@@ -155,7 +161,7 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .addOption(labOption())
     .passThroughOptions()
     .action(async (component, command, opts) => {
-      process.exitCode = await execCommand(component, command, opts, await context());
+      process.exitCode = await (await commands.attached()).execCommand(component, command, opts, await context());
     });
 
   command('break')
@@ -164,7 +170,7 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .addOption(new Option('--mode <mode>', 'how it breaks').choices(FAULT_MODES as unknown as string[]).default('kill'))
     .addOption(labOption())
     .option('--json', 'print JSON')
-    .action(async (component, opts) => breakCommand(component, opts, await context(), output));
+    .action(async (component, opts) => (await commands.faults()).breakCommand(component, opts, await context(), output));
 
   command('heal')
     .description('undo what break did and wait until healthy again')
@@ -172,14 +178,14 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .option('--all', 'heal everything that is broken')
     .addOption(labOption())
     .option('--json', 'print JSON')
-    .action(async (components, opts) => healCommand(components, opts, await context(), output));
+    .action(async (components, opts) => (await commands.faults()).healCommand(components, opts, await context(), output));
 
   probeOptions(command('watch'))
     .description("probe the user's path (DNS, then HTTP through the stack to the database) and show a live timeline")
     .addOption(labOption())
     .option('--duration <seconds>', `stop after this long, ${range(1, 86_400)} (default: at Ctrl-C)`, wholeNumber(1, 86_400))
     .option('--json', 'print every request as a JSON line')
-    .action(async (opts) => watchCommand(opts, await context(), output));
+    .action(async (opts) => (await commands.watch()).watchCommand(opts, await context(), output));
 
   probeOptions(command('experiment'))
     .description("run a scenario of a lab: probe, inject the fault, heal, and compare what was measured with the lab's expectation")
@@ -188,14 +194,14 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .addOption(runFlavorOption())
     .option('--hold <seconds>', `how long the fault lasts before infra-lab heals it, ${range(1, 600)}`, wholeNumber(1, 600), TIMINGS.holdMs / 1000)
     .option('--json', 'print JSON')
-    .action(async (ref, scenario, opts) => experimentCommand(ref, scenario, { ...opts, verbose: verbose(opts) }, await context(), output));
+    .action(async (ref, scenario, opts) => (await commands.experiment()).experimentCommand(ref, scenario, { ...opts, verbose: verbose(opts) }, await context(), output));
 
   probeOptions(command('restart'))
     .description('restart a component for maintenance, measured with the same probe as watch')
     .argument('<component>', 'a component of the lab, e.g. web')
     .addOption(labOption())
     .option('--json', 'print JSON')
-    .action(async (component, opts) => restartCommand(component, { ...opts, verbose: verbose(opts) }, await context(), output));
+    .action(async (component, opts) => (await commands.maintenance()).restartCommand(component, { ...opts, verbose: verbose(opts) }, await context(), output));
 
   probeOptions(command('deploy'))
     .description('ship a new version of the app code base, measured: recreate, rolling or blue-green')
@@ -204,7 +210,7 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .option('--version <version>', 'the version to ship (default: one more than the current)')
     .option('--force', 'deploy even the version that already runs (its servers are replaced all the same)')
     .option('--json', 'print JSON')
-    .action(async (opts) => deployCommand({ ...opts, verbose: verbose(opts) }, await context(), output));
+    .action(async (opts) => (await commands.maintenance()).deployCommand({ ...opts, verbose: verbose(opts) }, await context(), output));
 
   command('load')
     .description('HTTP load through the entry point: requests/s, latency, errors, and which limit was hit')
@@ -214,28 +220,28 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .option('--rate <n>', `requests per second over all connections, ${range(1, 100_000)} (default: as fast as answered)`, wholeNumber(1, 100_000))
     .option('--path <path>', "the page to request, a path starting with '/'", requestPath, '/')
     .option('--json', 'print JSON')
-    .action(async (opts) => loadCommand(opts, await context(), output));
+    .action(async (opts) => (await commands.maintenance()).loadCommand(opts, await context(), output));
 
   command('scale')
     .description('run more or fewer replicas of a component the lab lets scale, e.g. app=3')
     .argument('<component=N>', 'the component and its new number of replicas')
     .addOption(labOption())
     .option('--json', 'print JSON')
-    .action(async (arg, opts) => scaleCommand(arg, { ...opts, verbose: verbose(opts) }, await context(), output));
+    .action(async (arg, opts) => (await commands.maintenance()).scaleCommand(arg, { ...opts, verbose: verbose(opts) }, await context(), output));
 
   command('report')
     .description("list a lab's reports (experiments, restarts, deploys, load runs) and print or open the newest")
     .argument('[lab]', 'the lab (may be left out when only one has reports)')
     .option('--open', 'open the newest HTML report in the default browser')
     .option('--json', 'print JSON')
-    .action((lab, opts) => reportCommand(lab, opts, { home: labsHome() }, output));
+    .action(async (lab, opts) => (await commands.report()).reportCommand(lab, opts, { home: labsHome() }, output));
 
   command('ui')
     .description('a live dashboard of a running lab in the browser: its diagram coloured by state, the probe timeline, break, heal and scenarios')
     .addOption(labOption())
     .option('--port <port>', `port on 127.0.0.1, ${range(1, 65535)} (default: any free one)`, wholeNumber(1, 65535))
     .option('--json', 'print the URL as JSON')
-    .action(async (opts) => uiCommand(opts, await context(), output));
+    .action(async (opts) => (await commands.ui()).uiCommand(opts, await context(), output));
 
   const images = program.command('images').description('the images the labs run on');
   const imagesCommand = (name: string) => images.command(name).option('--verbose', 'show details and stack traces');
@@ -245,11 +251,11 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .option('--force', 'rebuild even what is up to date')
     .option('--base <image>', 'build on this existing Debian bookworm image instead of a debootstrap')
     .option('--json', 'print JSON')
-    .action(async (opts) => imagesBuildCommand({ ...opts, verbose: verbose(opts) }, await context(), output));
+    .action(async (opts) => (await commands.images()).imagesBuildCommand({ ...opts, verbose: verbose(opts) }, await context(), output));
   imagesCommand('list')
     .description('which images each flavor needs and which are here')
     .option('--json', 'print JSON')
-    .action(async (opts) => imagesListCommand(opts, await context(), output));
+    .action(async (opts) => (await commands.images()).imagesListCommand(opts, await context(), output));
 
   return program;
 }

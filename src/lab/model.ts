@@ -9,6 +9,10 @@ export type Role = (typeof ROLES)[number];
 export const FAULT_MODES = ['kill', 'stop', 'crash', 'pause', 'disconnect'] as const;
 export type FaultMode = (typeof FAULT_MODES)[number];
 
+/** How `deploy` ships new code; a deploy scenario names one. */
+export const STRATEGIES = ['recreate', 'rolling', 'blue-green'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
 export const FAILURE_LAYERS = ['dns', 'connect', 'timeout', 'http', 'database'] as const;
 export type FailureLayer = (typeof FAILURE_LAYERS)[number];
 
@@ -81,7 +85,7 @@ export interface Expectation {
 export type ScenarioAction =
   | { kind: 'break'; component: string; mode: FaultMode }
   | { kind: 'restart'; component: string }
-  | { kind: 'deploy'; strategy: 'recreate' | 'rolling' | 'blue-green' }
+  | { kind: 'deploy'; strategy: Strategy }
   | { kind: 'scale'; component: string; from: number; to: number };
 
 export interface Scenario {

@@ -1,4 +1,4 @@
-import type { Lab } from '../lab/model.js';
+import type { Lab, Strategy } from '../lab/model.js';
 import { component, componentsWithRole } from '../lab/model.js';
 import { failure, usageError } from '../errors.js';
 import { readEnv, type Project } from '../project/project.js';
@@ -12,8 +12,6 @@ import { waitForComponents, type LabStatus } from './labs.js';
 import { waitUntil } from './wait.js';
 import { TIMINGS } from './timings.js';
 
-export const STRATEGIES = ['recreate', 'rolling', 'blue-green'] as const;
-export type Strategy = (typeof STRATEGIES)[number];
 
 /** The version each app component runs now, from the project's .env. */
 export function currentVersions(project: Project): Record<string, string> {

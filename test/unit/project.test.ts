@@ -8,6 +8,7 @@ import { openProject, readFaults, readInfo, writeFaults } from '../../src/projec
 import { EDITED_COPY, saveAgain, saveProject, writeProjectFiles } from '../../src/project/save.js';
 import { checkProjectTarget } from '../../src/project/target.js';
 import { lockFileOf, withLabLock } from '../../src/project/lock.js';
+import { TLS_FILES } from '../../src/render/project.js';
 import type { Fault } from '../../src/faults/faults.js';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'infra-lab-project-'));
@@ -55,16 +56,16 @@ describe('saving a project', () => {
   });
 
   test('keeps the secrets, the certificate and the state when it is saved again', async () => {
-    const { lab, dir } = await generated('secured-monitored');
+    const { dir } = await generated('secured-monitored');
     const env = read(dir, '.env');
-    const cert = read(dir, `tls/${lab.domain}.pem`);
+    const cert = read(dir, `tls/${TLS_FILES.pem}`);
     const fault: Fault = { component: 'web-1', mode: 'kill', at: 1, containers: [{ id: 'x', name: 'web-1' }] };
     writeFaults(dir, [fault]);
     fs.mkdirSync(path.join(dir, 'reports'));
     fs.writeFileSync(path.join(dir, 'reports', 'kept.md'), 'kept');
     await saveAgain(openProject(dir), {});
     expect(read(dir, '.env')).toBe(env);
-    expect(read(dir, `tls/${lab.domain}.pem`)).toBe(cert);
+    expect(read(dir, `tls/${TLS_FILES.pem}`)).toBe(cert);
     expect(readFaults(dir)).toEqual([fault]);
     expect(read(dir, 'reports/kept.md')).toBe('kept');
   });

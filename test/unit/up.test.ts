@@ -113,6 +113,7 @@ test("a refused pull keeps the engine's message: a rate limit is not reported as
   ctx.runtime = stubRuntime({
     ping: async () => undefined,
     volumes: async () => [],
+    containers: async () => [],
     imageLabels: async () => undefined,
     pull: async () => {
       throw Object.assign(new Error('(HTTP code 500) server error'), { json: { message: 'toomanyrequests: You have reached your pull rate limit.\nYou may increase the limit by authenticating' } });
@@ -131,6 +132,7 @@ test('Compose v1 on Podman is refused before anything is written: exit 3, asking
   ctx.runtime = stubRuntime({
     ping: async () => undefined,
     volumes: async () => [],
+    containers: async () => [],
     imageLabels: upToDateImage,
     engine: async () => ({ name: 'Podman', version: '4.3.1', podman: true }),
   });

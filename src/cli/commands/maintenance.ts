@@ -1,5 +1,5 @@
 import type { RunContext } from '../../run/context.js';
-import type { Strategy } from '../../run/deploy.js';
+import type { Strategy } from '../../lab/model.js';
 import { loadLab, measuredDeploy, measuredRestart, scaleLab } from '../../run/maintenance.js';
 import { parseScale } from '../../run/scale.js';
 import type { ExperimentReport } from '../../measure/report.js';
