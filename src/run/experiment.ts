@@ -109,6 +109,8 @@ export async function measure(ctx: RunContext, status: LabStatus, options: Measu
   const { baselineMs, recoveryTimeoutMs } = TIMINGS;
   progress({ kind: 'step', text: `probing www.${lab.domain} every ${options.intervalMs} ms; baseline for ${baselineMs / 1000} s` });
   const probe = await startProbe(ctx, lab, status, { intervalMs: options.intervalMs, timeoutMs: options.timeoutMs });
+  // The probe's Node takes seconds to start on a busy machine: the baseline begins with its first answer.
+  await waitUntil(async () => (probe.samples.length ? true : undefined), { timeoutMs: 30_000, intervalMs: 100, clock: ctx.clock, sleep: ctx.sleep });
   const startedAt = ctx.clock();
   let faultAt = startedAt;
   let healAt: number | undefined;
