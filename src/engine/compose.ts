@@ -18,6 +18,8 @@ export interface UpOptions {
   noDeps?: boolean;
   /** Replace the containers even when their configuration did not change (a redeploy of the same version). */
   forceRecreate?: boolean;
+  /** Leave the containers that exist as they are (adding replicas must not restart the running one). */
+  noRecreate?: boolean;
 }
 
 type Runner = (file: string, args: string[], options: { cwd?: string; cancelSignal?: AbortSignal; stdio?: 'inherit' }) => ResultPromise;
@@ -65,7 +67,7 @@ export class ComposeCli implements Compose {
 
   async up(dir: string, options: UpOptions = {}): Promise<void> {
     // --remove-orphans: a component removed from the lab file goes away as well.
-    await this.exec(dir, ['up', '-d', '--remove-orphans', ...(options.noDeps ? ['--no-deps'] : []), ...(options.forceRecreate ? ['--force-recreate'] : []), ...(options.services ?? [])], options.signal);
+    await this.exec(dir, ['up', '-d', '--remove-orphans', ...(options.noDeps ? ['--no-deps'] : []), ...(options.forceRecreate ? ['--force-recreate'] : []), ...(options.noRecreate ? ['--no-recreate'] : []), ...(options.services ?? [])], options.signal);
   }
 
   async down(dir: string, options: { volumes: boolean }): Promise<void> {

@@ -8,7 +8,7 @@ import { ExitError } from '../errors.js';
 import type { Flavor } from '../render/flavors.js';
 import type { Sample } from '../measure/sample.js';
 import type { RunContext } from '../run/context.js';
-import { targetLab, type LabStatus } from '../run/labs.js';
+import { labStatus, targetLab, type LabStatus } from '../run/labs.js';
 import { startProbe, type RunningProbe } from '../run/probe.js';
 import { breakComponent, heal } from '../run/faults.js';
 import { baseComponent } from '../faults/faults.js';
@@ -63,7 +63,9 @@ export async function startDashboard(ctx: RunContext, options: DashboardOptions)
   const first = await targetLab(ctx, options.lab);
   if (first.state === 'down') throw new ExitError(`${first.lab} is not running; start it with infra-lab up ${first.lab}`, 2);
   const projectDir = first.projectDir;
-  const lab: Lab = first.project.lab;
+  // The project is opened once: every later status reads only the engine, not the lab file again.
+  const project = first.project;
+  const lab: Lab = project.lab;
   const token = randomBytes(24).toString('base64url');
   const svg = await dotToSvg(diagramDot(topologyOf(lab)));
   const clients = new Set<http.ServerResponse>();
@@ -91,7 +93,7 @@ export async function startDashboard(ctx: RunContext, options: DashboardOptions)
     let next: typeof notice;
     try {
       await ctx.runtime.ping();
-      const status = await targetLab(ctx, lab.name);
+      const status = await labStatus(ctx, project);
       states = componentStates(status);
       send('state', states);
       next = status.state === 'down' ? { level: 'error', text: `the lab ${lab.name} is gone (no container left); start it again with infra-lab up ${lab.name}` } : { level: 'ok', text: '' };
@@ -137,12 +139,12 @@ export async function startDashboard(ctx: RunContext, options: DashboardOptions)
       } else if (req.method === 'POST' && url.pathname === '/api/break') {
         const { component, mode } = (await body(req)) as { component: string; mode: FaultMode };
         if (!FAULT_MODES.includes(mode)) return reply(400, { error: `mode must be one of ${FAULT_MODES.join(', ')}` });
-        const fault = await breakComponent(ctx, await targetLab(ctx, lab.name), component, mode);
+        const fault = await breakComponent(ctx, await labStatus(ctx, project), component, mode);
         void poll();
         reply(200, { broke: fault.component, mode: fault.mode });
       } else if (req.method === 'POST' && url.pathname === '/api/heal') {
         const { component } = (await body(req)) as { component: string };
-        const result = await heal(ctx, await targetLab(ctx, lab.name), [component], { timeoutMs: 120_000 });
+        const result = await heal(ctx, await labStatus(ctx, project), [component], { timeoutMs: 120_000 });
         void poll();
         reply(200, result);
       } else if (req.method === 'POST' && url.pathname === '/api/scenario') {
@@ -150,7 +152,7 @@ export async function startDashboard(ctx: RunContext, options: DashboardOptions)
         if (busy) return reply(409, { error: 'a scenario is running; wait for its result' });
         busy = true;
         try {
-          const status = await targetLab(ctx, lab.name);
+          const status = await labStatus(ctx, project);
           const report = await runExperiment(
             ctx,
             lab.name,

@@ -44,10 +44,15 @@ test('a write on the primary is read back from the replica', async () => {
 
 test('the replica refuses writes: it is read-only, and the app may only read there', () => {
   const r = lab.run(['exec', 'db-replica', '--', 'sh', '-c', 'mysql -uapp -p"$DB_APP_PASSWORD" -e "UPDATE app.counter SET visits = 0"']);
+  // The server checks read_only before privileges, so read_only is what refuses the write.
   expect(r.code).not.toBe(0);
-  expect(r.stderr + r.stdout).toMatch(/UPDATE command denied to user 'app'/);
+  expect(r.stderr + r.stdout).toMatch(/--read-only option/);
   const readOnly = lab.run(['exec', 'db-replica', '--', 'sh', '-c', 'mysql -uroot -p"$MYSQL_ROOT_PASSWORD" -N -e "SELECT @@read_only"']);
   expect(readOnly.stdout.trim()).toBe('1');
+  // And the app's account there may only read, should read_only ever be switched off.
+  const grants = lab.run(['exec', 'db-replica', '--', 'sh', '-c', `mysql -uroot -p"$MYSQL_ROOT_PASSWORD" -N -e "SHOW GRANTS FOR 'app'@'%'"`]);
+  expect(grants.stdout).toMatch(/GRANT SELECT ON `app`\.`counter` TO `app`@`%`/);
+  expect(grants.stdout).not.toMatch(/UPDATE|DELETE|INSERT|ALL PRIVILEGES/);
 });
 
 test('the replication account exists on the primary only, which has a replica', () => {
