@@ -19,6 +19,7 @@ import { currentVersions, deploy, nextVersion, refusal } from './deploy.js';
 import { scale } from './scale.js';
 import { runLoad } from './load.js';
 import { TIMINGS } from './timings.js';
+import { httpGet } from '../measure/http.js';
 
 export interface ExperimentOptions {
   /** The flavor asked for; by default the one the lab runs with (see flavorFor). */
@@ -87,6 +88,7 @@ async function scaleExperiment(
   progress({ kind: 'step', text: `scale ${action.component} to ${action.from}` });
   await scale(ctx, status, action.component, action.from);
   const before = await point(action.from);
+  await settled(ctx, await currentStatus(ctx, lab), options.timeoutMs);
   const m = await measure(ctx, await currentStatus(ctx, lab), options, progress, async () => {
     progress({ kind: 'step', text: `scale ${action.component} to ${action.to}` });
     await scale(ctx, await currentStatus(ctx, lab), action.component, action.to);
@@ -189,4 +191,21 @@ function recoveredFrom(samples: readonly Sample[], faultAt: number, needed: numb
   let run = 0;
   for (const s of after) run = s.ok ? run + 1 : 0;
   return run >= needed;
+}
+
+/**
+ * After a load run the app servers may still be working off its backlog (a CPU limit makes that
+ * take seconds): wait until a request is answered well within the probe's timeout again, so that
+ * the baseline measures the lab, not the end of the load.
+ */
+async function settled(ctx: RunContext, status: LabStatus, timeoutMs: number): Promise<void> {
+  const url = (status.endpoints.https ?? status.endpoints.http)!;
+  const options = { host: `www.${status.project.lab.domain}`, ca: readLabCa(status.projectDir), timeoutMs };
+  const quick = async () => {
+    const start = ctx.clock();
+    const r = await httpGet(url, options).catch(() => undefined);
+    return r?.status === 200 && ctx.clock() - start < timeoutMs / 4 ? true : undefined;
+  };
+  const ok = await waitUntil(async () => ((await quick()) && (await quick()) ? true : undefined), { timeoutMs: TIMINGS.readyTimeoutMs, intervalMs: 200, clock: ctx.clock, sleep: ctx.sleep });
+  if (!ok) throw failure(`${status.lab} still answers slowly ${TIMINGS.readyTimeoutMs / 1000} s after the load run; see infra-lab status ${status.lab}`);
 }

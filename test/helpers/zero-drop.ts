@@ -1,0 +1,39 @@
+import { expect } from '@jest/globals';
+import type { LiveLab } from './live.js';
+import { summarize, userProbe, type UserRequest } from './user-probe.mjs';
+
+/**
+ * Zero-drop checks, judged by the stricter of two probes: a user's (from the host through the
+ * published port, a request every 20 ms, failed when it takes 1 s) and infra-lab's own (inside
+ * the lab, run with --timeout 1000).
+ */
+export interface Report {
+  all: { sent: number; failed: number; byLayer: Record<string, number> };
+  versions?: { version: string; firstMs: number }[];
+  verdict?: { ok: boolean; contradictions: string[] };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs an infra-lab command that measures (with --timeout 1000) while a user probes the site. */
+export async function watched(lab: LiveLab, url: string, args: string[]): Promise<{ user: UserRequest[]; report: Report }> {
+  const probe = userProbe(url, { intervalMs: 20, timeoutMs: 1000 });
+  await sleep(1000);
+  const r = await lab.runAsync([...args, '--timeout', '1000', '--json']);
+  await sleep(1000);
+  const user = await probe.stop();
+  if (r.code !== 0) throw new Error(`infra-lab ${args.join(' ')} exited ${r.code}:\n${r.stderr}\n${r.stdout.slice(0, 3000)}`);
+  return { user, report: JSON.parse(r.stdout) as Report };
+}
+
+/** Not one request failed or took 1 s, for the user or for infra-lab's probe. */
+export function expectNoDrop({ user, report }: { user: UserRequest[]; report: Report }) {
+  const seen = summarize(user);
+  expect(seen.total).toBeGreaterThan(200);
+  // The failures themselves, so that a failing run says what the user saw.
+  expect(user.filter((r) => !r.ok).map((r) => `${r.path}: ${r.error ?? `HTTP ${r.status}`} after ${Math.round(r.ms)} ms`)).toEqual([]);
+  expect(report.all.sent).toBeGreaterThan(50);
+  expect(report.all).toMatchObject({ failed: 0, byLayer: {} });
+  expect(report.verdict).toEqual({ ok: true, contradictions: [] });
+}
+
