@@ -6,20 +6,11 @@ import { parse } from 'yaml';
 import { resolveLab } from '../../src/lab/load.js';
 import { renderProject, REPLICA_RETRY } from '../../src/render/project.js';
 import { saveProject } from '../../src/project/save.js';
-import { projectEnv } from '../../src/render/secrets.js';
+import { fixedInput } from '../helpers/render-input.js';
 import type { Flavor } from '../../src/render/flavors.js';
 
-const render = (labName: string, flavor: Flavor) =>
-  renderProject({
-    lab: resolveLab(labName),
-    flavor,
-    projectName: `infra-lab-${labName}`,
-    block: '10.150.20',
-    env: { ...projectEnv(`infra-lab-${labName}`, []), DB_ROOT_PASSWORD: 'root-secret', DB_APP_PASSWORD: 'app-secret', DB_REPL_PASSWORD: 'repl-secret' },
-    appServer: '// stand-in\n',
-    now: new Date('2026-01-02T03:04:05Z'),
-    version: '0.0.0-test',
-  });
+const render = (labName: string, flavor: Flavor) => renderProject(fixedInput(labName, flavor));
+
 const file = (files: ReturnType<typeof render>, p: string) => files.find((f) => f.path === p)?.content;
 type Service = { command?: string[]; environment: Record<string, string>; volumes: string[]; healthcheck?: { test: string[] }; user?: string };
 const services = (files: ReturnType<typeof render>) => (parse(file(files, 'docker-compose.yml')!) as { services: Record<string, Service> }).services;

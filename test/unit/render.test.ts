@@ -6,19 +6,9 @@ import { renderProject, zoneRecords } from '../../src/render/project.js';
 import { yamlFile } from '../../src/render/yaml-file.js';
 import { addressLab, blockFor, overlaps } from '../../src/render/addresses.js';
 import { FLAVORS } from '../../src/render/flavors.js';
-import { projectEnv } from '../../src/render/secrets.js';
 import { repoRoot } from '../helpers/cli.js';
+import { fixedInput } from '../helpers/render-input.js';
 
-const fixedInput = (labName: string, flavor: (typeof FLAVORS)[number]) => ({
-  lab: resolveLab(labName),
-  flavor,
-  projectName: `infra-lab-${labName}`,
-  block: '10.150.20',
-  env: { ...projectEnv(`infra-lab-${labName}`, []), DB_ROOT_PASSWORD: 'root-secret', DB_APP_PASSWORD: 'app-secret', DB_REPL_PASSWORD: 'repl-secret' },
-  appServer: '// infra-lab application server (a stand-in for the bundle in this test)\n',
-  now: new Date('2026-01-02T03:04:05Z'),
-  version: '0.0.0-test',
-});
 
 // Golden files: the rendered single-server project, reviewed by a person.
 // After an intended change, refresh them with UPDATE_GOLDEN=1 npm test and read the diff.
