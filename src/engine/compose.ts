@@ -18,8 +18,12 @@ export interface UpOptions {
   noDeps?: boolean;
   /** Replace the containers even when their configuration did not change (a redeploy of the same version). */
   forceRecreate?: boolean;
-  /** Leave the containers that exist as they are (adding replicas must not restart the running one). */
-  noRecreate?: boolean;
+  /**
+   * Only bring this service's number of containers to its scale in the project file, leaving the
+   * running ones as they are. Compose v2 recreates a service's running container when its scale
+   * changes unless told not to; v1 only adds or removes containers on a plain up.
+   */
+  replicasOf?: string;
 }
 
 type Runner = (file: string, args: string[], options: { cwd?: string; cancelSignal?: AbortSignal; stdio?: 'inherit' }) => ResultPromise;
@@ -67,7 +71,9 @@ export class ComposeCli implements Compose {
 
   async up(dir: string, options: UpOptions = {}): Promise<void> {
     // --remove-orphans: a component removed from the lab file goes away as well.
-    await this.exec(dir, ['up', '-d', '--remove-orphans', ...(options.noDeps ? ['--no-deps'] : []), ...(options.forceRecreate ? ['--force-recreate'] : []), ...(options.noRecreate ? ['--no-recreate'] : []), ...(options.services ?? [])], options.signal);
+    const v2 = this.command.join(' ') === 'docker compose';
+    const replicas = options.replicasOf && v2 ? ['--no-deps', '--no-recreate', options.replicasOf] : [];
+    await this.exec(dir, ['up', '-d', '--remove-orphans', ...(options.noDeps ? ['--no-deps'] : []), ...(options.forceRecreate ? ['--force-recreate'] : []), ...replicas, ...(options.services ?? [])], options.signal);
   }
 
   async down(dir: string, options: { volumes: boolean }): Promise<void> {

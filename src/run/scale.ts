@@ -33,8 +33,7 @@ export function checkScale(lab: Lab, component: string, replicas: number): void 
 export async function scale(ctx: RunContext, status: LabStatus, component: string, replicas: number): Promise<LabStatus> {
   checkScale(status.project.lab, component, replicas);
   await saveAgain(status.project, { replicas: { ...status.project.info.replicas, [component]: replicas } });
-  // Only the component's containers are added or removed: Compose v2 would otherwise recreate the running one.
-  await ctx.compose.up(status.projectDir, { services: [component], noDeps: true, noRecreate: true });
+  await ctx.compose.up(status.projectDir, { replicasOf: component });
   const timeoutMs = TIMINGS.readyTimeoutMs;
   const { ok, status: after } = await waitForComponents(ctx, openProject(status.projectDir), [component], timeoutMs, (s) => s.services.find((x) => x.component === component)!.containers.length === replicas);
   if (!ok) throw failure(`${component} did not reach ${replicas} ready replicas within ${timeoutMs / 1000} s`);
