@@ -5,7 +5,7 @@ import { expectNoDrop, watched } from '../helpers/zero-drop.js';
 jest.setTimeout(600_000);
 
 /**
- * The acceptance test of zero-drop deploys (npm run test:zero-drop-deploys): rolling and blue-green
+ * The acceptance test of zero-drop deploys (npm run test:acceptance): rolling and blue-green
  * in the distributed lab, three times each, judged as a user sees them (test/helpers/zero-drop.ts).
  * It is not yet part of npm test: blue-green still drops requests (see the README, "Maintenance and
  * scaling, measured"); it joins npm test once it passes.
