@@ -54,10 +54,12 @@ export function builtinLabs(): Lab[] {
     .sort((a, b) => a.stage - b.stage || a.name.localeCompare(b.name));
 }
 
+/** Whether a lab reference names a file (a path, or a .yaml name) rather than a lab by name. */
+export const looksLikeLabFile = (ref: string) => /[\\/]/.test(ref) || /\.ya?ml$/.test(ref);
+
 /** A lab by built-in name or by file path. */
 export function resolveLab(ref: string): Lab {
-  const looksLikeFile = /[\\/]/.test(ref) || /\.ya?ml$/.test(ref);
-  if (looksLikeFile) return loadLabFile(ref);
+  if (looksLikeLabFile(ref)) return loadLabFile(ref);
   const file = path.join(labsDir, `${ref}.yaml`);
   if (!builtinFiles().includes(`${ref}.yaml`)) {
     const known = builtinLabs().map((l) => l.name);

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { ExitError, usageError } from '../errors.js';
 import type { Lab } from '../lab/model.js';
-import { resolveLab } from '../lab/load.js';
+import { looksLikeLabFile, resolveLab } from '../lab/load.js';
 import { knownProjects, openProject, projectDirOf, readInfo, writeFaults, type Project } from '../project/project.js';
 import { projectNameOf, type RunContext } from './context.js';
 import { lockLab } from './lock.js';
@@ -86,8 +86,7 @@ export function projectOf(ctx: RunContext, name: string): Project | undefined {
  * The remembered file is read again when it is still there, so that `up` applies its changes.
  */
 export function labOfRef(ctx: RunContext, ref: string): { lab: Lab; labText?: string; project?: Project } {
-  const looksLikeFile = /[\\/]/.test(ref) || /\.ya?ml$/.test(ref);
-  if (looksLikeFile) return { lab: resolveLab(ref) };
+  if (looksLikeLabFile(ref)) return { lab: resolveLab(ref) };
   const project = projectOf(ctx, ref);
   if (!project) return { lab: resolveLab(ref) };
   if (fs.existsSync(project.info.source)) return { lab: resolveLab(project.info.source), project };
