@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
 /**
- * Before the end-to-end files run side by side: the debian images are built once, so that two
- * files never build the same image at the same time. (Jest loads this file outside the test
+ * Before the end-to-end files run: the debian images are built once, so that no test's time limit
+ * includes an image build. (Jest loads this file outside the test
  * modules' resolver, so it runs the built binary directly instead of importing the helpers.)
  */
 export default function globalSetup(config: { rootDir: string }): void {

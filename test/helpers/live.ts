@@ -31,7 +31,7 @@ export function ensureImages(): void {
 /** A lab under test, with its own INFRA_LAB_HOME. */
 export class LiveLab {
   readonly home = fs.mkdtempSync(path.join(os.tmpdir(), 'infra-lab-e2e-'));
-  /** The lab's compose project: its own per home, so test files can run side by side. */
+  /** The lab's compose project: its own per home, so a test's lab never meets the user's. */
   readonly projectName: string;
   constructor(readonly name: string) {
     this.projectName = projectNameOf(this.home, name);
