@@ -1,49 +1,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { isAlias, isCollection, isMap, isPair, isScalar, LineCounter, parseAllDocuments, visit, type Alias, type Document, type Node as YamlNode } from 'yaml';
 import { labsDir, schemaFile } from '../paths.js';
-import { ExitCode, ExitError, usageError } from '../errors.js';
+import { usageError } from '../errors.js';
 import { closest } from './suggest.js';
 import type { Lab } from './model.js';
-import { checkLab, type Problem } from './check.js';
+import { checkLab } from './check.js';
 import { toLab, type RawLab } from './defaults.js';
+import { parseYamlDocument, readYamlText, schemaValidator, shownPath, type DocumentKind } from './yaml-document.js';
 
-/** A lab file that does not validate: one line naming file:line:col, the field and what is allowed. */
-export class LabFileError extends ExitError {
-  constructor(
-    readonly file: string,
-    readonly line: number,
-    readonly column: number,
-    readonly detail: string,
-  ) {
-    super(oneLine(`${file}:${line}:${column}: ${detail}`), ExitCode.usage);
-    this.name = 'LabFileError';
-  }
-}
-
-/** A lab file that cannot be read at all (no line to point at): one line naming the file. */
-const unreadable = (file: string, detail: string) => usageError(oneLine(`${file}: ${detail}`));
-
-/**
- * Messages quote what the file says, and a hostile file may say anything: control characters and
- * line separators are shown escaped, so that an error stays one line on the terminal.
- */
-const oneLine = (s: string) =>
-  s.replace(/[\p{Cc}\p{Zl}\p{Zp}]/gu, (c) => (c === '\n' ? '\\n' : `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`));
-
-/** Lab files are small (the largest built-in one is about 4 KiB); a bigger file is refused before it is read. */
-export const MAX_LAB_FILE_BYTES = 256 * 1024;
-/** The built-in labs nest 5 levels deep; this leaves room and keeps every later step far from the stack's limit. */
-const MAX_DEPTH = 16;
-/** YAML aliases (*name) a file may expand; more indicates a "billion laughs" file. */
-const MAX_ALIASES = 100;
-
-type Path = (string | number)[];
-
-let compiled: ValidateFunction | undefined;
-/** The schema validator, compiled on first use. */
-const validator = () => (compiled ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(JSON.parse(fs.readFileSync(schemaFile, 'utf8'))));
+export const LAB_FILE: DocumentKind = {
+  noun: 'lab file',
+  whole: 'the lab',
+  shape: 'a lab file is a YAML mapping with name, title, stage, description, domain, networks, components, dns and entrypoints',
+  validator: schemaValidator(schemaFile),
+  check: checkLab,
+};
 
 const builtinFiles = () => fs.readdirSync(labsDir).filter((f) => f.endsWith('.yaml'));
 
@@ -72,230 +43,12 @@ export function resolveLab(ref: string): Lab {
 }
 
 export function loadLabFile(file: string): Lab {
-  // Shown relative to where the user is, unless that means climbing out of it.
-  const relative = path.relative(process.cwd(), file);
-  const shown = relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+  const shown = shownPath(file);
   return parseLab(readLabText(file, shown), shown);
 }
 
-/**
- * The text of a lab file, checked before it is read: an ordinary file, at most MAX_LAB_FILE_BYTES,
- * UTF-8 (a byte order mark is dropped). Opened without blocking, so that a FIFO is refused, not waited on.
- */
-export function readLabText(file: string, shown = file): string {
-  let fd: number;
-  try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  } catch (err) {
-    throw unreadable(shown, openProblem(err as NodeJS.ErrnoException));
-  }
-  try {
-    const stat = fs.fstatSync(fd);
-    if (stat.isDirectory()) throw unreadable(shown, 'is a folder, not a lab file; give the path of a .yaml file');
-    if (!stat.isFile()) throw unreadable(shown, 'is not an ordinary file (a device, FIFO or socket); give the path of a .yaml file');
-    if (stat.size > MAX_LAB_FILE_BYTES)
-      throw unreadable(shown, `is ${Math.ceil(stat.size / 1024)} KiB; a lab file may be at most ${MAX_LAB_FILE_BYTES / 1024} KiB`);
-    // Read at most one byte more than allowed, in case the file grew since fstat.
-    const buffer = Buffer.alloc(MAX_LAB_FILE_BYTES + 1);
-    let length = 0;
-    for (let n = -1; n !== 0 && length < buffer.length; length += n) n = fs.readSync(fd, buffer, length, buffer.length - length, null);
-    if (length > MAX_LAB_FILE_BYTES) throw unreadable(shown, `is larger than ${MAX_LAB_FILE_BYTES / 1024} KiB, the most a lab file may be`);
-    return decodeLabText(buffer.subarray(0, length), shown);
-  } catch (err) {
-    if (err instanceof ExitError) throw err;
-    throw unreadable(shown, openProblem(err as NodeJS.ErrnoException));
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** What went wrong opening or reading a lab file, in words, with what to do. */
-export function openProblem(err: NodeJS.ErrnoException): string {
-  switch (err.code) {
-    case 'ENOENT':
-      return 'lab file not found';
-    case 'EACCES':
-    case 'EPERM':
-      return 'cannot be read (permission denied); check the file\'s permissions or copy it somewhere you can read';
-    case 'EISDIR':
-      return 'is a folder, not a lab file; give the path of a .yaml file';
-    case 'ENOTDIR':
-      return 'lab file not found (a part of the path is a file, not a folder)';
-    case 'ENAMETOOLONG':
-      return 'the path is too long';
-    case 'ELOOP':
-      return 'the path has too many symbolic links (a loop?)';
-    default:
-      return `cannot be read (${err.code ?? err.message})`;
-  }
-}
-
-/** UTF-8 text, or an error that says which encoding it looks like. */
-function decodeLabText(bytes: Buffer, shown: string): string {
-  const starts = (...b: number[]) => b.every((x, i) => bytes[i] === x);
-  if (starts(0xff, 0xfe) || starts(0xfe, 0xff) || (bytes.length >= 2 && (bytes[0] === 0 || bytes[1] === 0)))
-    throw unreadable(shown, 'is UTF-16 or UTF-32 text; save it as UTF-8');
-  const nul = bytes.indexOf(0);
-  if (nul >= 0) {
-    const line = bytes.subarray(0, nul).toString('latin1').split('\n').length;
-    throw new LabFileError(shown, line, nul - bytes.lastIndexOf(0x0a, nul), 'contains a NUL byte; a lab file is UTF-8 text');
-  }
-  try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
-  } catch {
-    throw unreadable(shown, 'is not valid UTF-8 text; save it as UTF-8');
-  }
-}
+export const readLabText = (file: string, shown = file) => readYamlText(file, LAB_FILE, shown);
 
 /** Parse and validate lab YAML; `file` is only used in messages and as the lab's source. */
-export function parseLab(text: string, file: string): Lab {
-  const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const at = (offset: number, detail: string) => {
-    const { line, col } = lineCounter.linePos(offset);
-    return new LabFileError(file, line, col, detail);
-  };
-  const notAMapping = () => at(0, 'a lab file is a YAML mapping with name, title, stage, description, domain, networks, components, dns and entrypoints');
-  // An empty file (or only comments) holds no document at all.
-  if (!Array.isArray(docs) || docs.length === 0) throw notAMapping();
-  const doc = docs[0];
-  if (docs.length > 1) throw at(docs[1].range[0], 'a second YAML document (after ---); a lab file is one document');
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0];
-    if (e.code === 'RESOURCE_EXHAUSTION') throw at(e.pos[0], `nested too deeply; a lab file needs at most ${MAX_DEPTH} levels`);
-    throw at(e.pos[0], `not valid YAML: ${firstLine(e.message)}`);
-  }
-  const deep = tooDeep(doc);
-  if (deep) throw at(deep.range?.[0] ?? 0, `nested more than ${MAX_DEPTH} levels deep; a lab file needs far fewer`);
-  const data = toData(doc, at);
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) throw notAMapping();
-  const validate = validator();
-  if (!validate(data)) {
-    const problem = schemaProblems(validate.errors ?? [], doc)[0];
-    throw at(offsetOf(doc, problem.path, problem.key), problem.message);
-  }
-  const raw = data as RawLab;
-  const problems = checkLab(raw);
-  if (problems.length > 0) {
-    const p = problems[0];
-    throw at(offsetOf(doc, p.path, p.key), p.message);
-  }
-  return toLab(raw, file);
-}
+export const parseLab = (text: string, file: string): Lab => toLab(parseYamlDocument(text, file, LAB_FILE) as RawLab, file);
 
-const firstLine = (s: string) => s.split('\n')[0].trim();
-
-/** The document as plain data; aliases are resolved here, and refused when they cannot be or expand too much. */
-function toData(doc: Document, at: (offset: number, detail: string) => LabFileError): unknown {
-  try {
-    return doc.toJS({ maxAliasCount: MAX_ALIASES });
-  } catch (err) {
-    if (!(err instanceof ReferenceError)) throw err;
-    // In document order: an alias refers to an anchor set before it.
-    const aliases: Alias[] = [];
-    const anchors = new Set<string>();
-    let unresolved: Alias | undefined;
-    visit(doc, {
-      Node(_, node) {
-        if (isAlias(node)) {
-          aliases.push(node);
-          if (!anchors.has(node.source)) unresolved ??= node;
-        } else if (node.anchor) anchors.add(node.anchor);
-      },
-    });
-    if (unresolved) throw at(unresolved.range?.[0] ?? 0, `the alias *${unresolved.source} refers to no anchor &${unresolved.source} before it`);
-    throw at(aliases[0]?.range?.[0] ?? 0, `YAML aliases (*name) expand to more than ${MAX_ALIASES} copies; write the values out instead`);
-  }
-}
-
-/** The first node nested deeper than MAX_DEPTH collections, walked without recursion. */
-function tooDeep(doc: Document): YamlNode | undefined {
-  const stack: { node: unknown; depth: number }[] = [{ node: doc.contents, depth: 0 }];
-  while (stack.length) {
-    const { node, depth } = stack.pop()!;
-    if (!isCollection(node)) continue;
-    if (depth >= MAX_DEPTH) return node;
-    for (const item of node.items) {
-      if (isPair(item)) stack.push({ node: item.key, depth: depth + 1 }, { node: item.value, depth: depth + 1 });
-      else stack.push({ node: item, depth: depth + 1 });
-    }
-  }
-  return undefined;
-}
-
-function pointerToPath(pointer: string): Path {
-  return pointer
-    .split('/')
-    .slice(1)
-    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
-}
-
-const fieldName = (p: Path) =>
-  p.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${k}` : k), '') || 'the file';
-
-/** Turn ajv's errors into problems, most useful first, each with a position. */
-function schemaProblems(errors: ErrorObject[], doc: Document): Problem[] {
-  const sch = (e: ErrorObject) => e.parentSchema as Record<string, unknown> | undefined;
-  const problems = errors.map((e): Problem & { rank: number } => {
-    const p = pointerToPath(e.instancePath);
-    const field = fieldName(p);
-    switch (e.keyword) {
-      case 'additionalProperties': {
-        const extra = String(e.params.additionalProperty);
-        const allowed = Object.keys((sch(e)?.properties as object) ?? {});
-        const hint = closest(extra, allowed);
-        const where = p.length ? ` in ${field}` : '';
-        return {
-          path: p,
-          key: extra,
-          rank: 0,
-          message: `unknown field '${extra}'${where}${hint ? ` (did you mean '${hint}'?)` : ''}; allowed: ${allowed.join(', ')}`,
-        };
-      }
-      case 'required':
-        return { path: p, rank: 1, message: `${field === 'the file' ? 'the lab' : field} is missing the required field '${e.params.missingProperty}'` };
-      case 'enum': {
-        const got = doc.getIn(p);
-        const allowed = (e.params.allowedValues as unknown[]).map(String);
-        const hint = typeof got === 'string' ? closest(got, allowed) : undefined;
-        return { path: p, rank: 2, message: `${field}: '${String(got)}' is not allowed${hint ? ` (did you mean '${hint}'?)` : ''}; allowed: ${allowed.join(', ')}` };
-      }
-      case 'pattern': {
-        const value = String(doc.getIn(p));
-        const text = sch(e)?.['x-text'] as string | undefined;
-        if (text) {
-          const bad = [...value].findIndex((c) => !new RegExp(e.params.pattern as string, 'u').test(c));
-          const code = value.codePointAt([...value].slice(0, bad).join('').length) ?? 0;
-          return { path: p, rank: 2, message: `${field} must be ${text} (found U+${code.toString(16).toUpperCase().padStart(4, '0')} at character ${bad + 1})` };
-        }
-        const rule = (sch(e)?.['x-rule'] as string) ?? `must match ${e.params.pattern}`;
-        return { path: p, rank: 2, message: `${field}: '${value}' is not a valid name: ${rule}` };
-      }
-      case 'type':
-        return { path: p, rank: 3, message: `${field} must be ${article(String(e.params.type))}` };
-      default:
-        return { path: p, rank: 4, message: `${field} ${e.message ?? 'is not valid'}` };
-    }
-  });
-  // An enum error and the type error of the same value say the same thing; keep the clearer one.
-  return problems.sort((a, b) => a.rank - b.rank);
-}
-
-const article = (type: string) =>
-  ({ object: 'a mapping', array: 'a list', string: 'a string', integer: 'a whole number', number: 'a number', boolean: 'true or false' })[
-    type
-  ] ?? type;
-
-/** Source offset of the node at `p` (or of the key `key` in the mapping there). */
-function offsetOf(doc: Document, p: Path, key?: string): number {
-  let node = doc.getIn(p, true) as YamlNode | undefined;
-  // Walk up to the closest existing ancestor when the path points at something missing.
-  for (let n = p.length; !node && n > 0; n--) node = doc.getIn(p.slice(0, n - 1), true) as YamlNode | undefined;
-  node ??= doc.contents ?? undefined;
-  if (key !== undefined && isMap(node)) {
-    const pair = node.items.find((i) => isScalar(i.key) && i.key.value === key);
-    if (pair && isScalar(pair.key) && pair.key.range) return pair.key.range[0];
-  }
-  return node?.range?.[0] ?? 0;
-}

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadLabFile, LabFileError } from '../../src/lab/load.js';
+import { loadLabFile } from '../../src/lab/load.js';
+import { YamlFileError } from '../../src/lab/yaml-document.js';
 import { renderProject } from '../../src/render/project.js';
 import { projectEnv } from '../../src/render/secrets.js';
 import { corpus, labWith, notInert } from '../helpers/injection.js';
@@ -32,8 +33,8 @@ test.each(cases)('%s', (_title, payload, field) => {
     } catch (e) {
       error = e;
     }
-    expect(error).toBeInstanceOf(LabFileError);
-    expect([(error as LabFileError).line, (error as LabFileError).message.split('\n').length]).toEqual([line, 1]);
+    expect(error).toBeInstanceOf(YamlFileError);
+    expect([(error as YamlFileError).line, (error as YamlFileError).message.split('\n').length]).toEqual([line, 1]);
     return;
   }
   const lab = loadLabFile(file);

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LabFileError, loadLabFile, MAX_LAB_FILE_BYTES, openProblem, readLabText } from '../../src/lab/load.js';
+import { loadLabFile, readLabText } from '../../src/lab/load.js';
+import { MAX_YAML_FILE_BYTES, openProblem, YamlFileError } from '../../src/lab/yaml-document.js';
 import { ExitError } from '../../src/errors.js';
 import { repoRoot } from '../helpers/cli.js';
 
@@ -26,8 +27,8 @@ test('a UTF-8 file with a byte order mark (as Windows editors save it) loads', (
 
 test('a file exactly at the size limit is read; one byte more is refused before reading', () => {
   const file = path.join(tmp, 'limit.yaml');
-  fs.writeFileSync(file, good.padEnd(MAX_LAB_FILE_BYTES - 1, '#').concat('\n'));
-  expect(readLabText(file)).toHaveLength(MAX_LAB_FILE_BYTES);
+  fs.writeFileSync(file, good.padEnd(MAX_YAML_FILE_BYTES - 1, '#').concat('\n'));
+  expect(readLabText(file)).toHaveLength(MAX_YAML_FILE_BYTES);
   fs.appendFileSync(file, '#');
   const e = refusal(() => readLabText(file, 'limit.yaml'));
   expect([e.code, e.message]).toEqual([2, `limit.yaml: is 257 KiB; a lab file may be at most 256 KiB`]);
@@ -43,7 +44,7 @@ test('errors opening a lab file say what happened and what to do, in one line', 
 });
 
 test('a message quoting hostile text stays one line', () => {
-  const e = new LabFileError('a\nb.yaml', 1, 2, "title: 'x\ny\r\u2028z'");
+  const e = new YamlFileError('a\nb.yaml', 1, 2, "title: 'x\ny\r\u2028z'");
   expect(e.message).toBe("a\\nb.yaml:1:2: title: 'x\\ny\\u000d\\u2028z'");
   expect(e.code).toBe(2);
 });
