@@ -28,6 +28,9 @@ const commands = {
   report: () => import('./commands/report.js'),
   ui: () => import('./commands/ui.js'),
   maintenance: () => import('./commands/maintenance.js'),
+  exercises: () => import('./commands/exercises.js'),
+  check: () => import('./commands/check.js'),
+  grade: () => import('./commands/grade.js'),
 };
 
 const flavorOption = () =>
@@ -242,6 +245,49 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     .option('--port <port>', `port on 127.0.0.1, ${range(1, 65535)} (default: any free one)`, wholeNumber(1, 65535))
     .option('--json', 'print the URL as JSON')
     .action(async (opts) => (await commands.ui()).uiCommand(opts, await context(), output));
+
+  command('exercises')
+    .description('list the classroom exercises: a design task per curriculum stage, checked live')
+    .option('--json', 'print JSON')
+    .action(async (opts) => (await commands.exercises()).exercisesCommand(opts, output));
+
+  const exercise = program.command('exercise').description('one classroom exercise: show its task, or start it in a folder');
+  exercise
+    .command('show')
+    .description('the task and its checks')
+    .argument('<exercise>', 'an exercise id (infra-lab exercises lists them) or the path of an exercise file')
+    .option('--json', 'print JSON')
+    .option('--verbose', 'show details and stack traces')
+    .action(async (ref, opts) => (await commands.exercises()).exerciseShowCommand(ref, opts, output));
+  exercise
+    .command('start')
+    .description('write the task (TASK.md), the lab to start from (lab.yaml) and, where the exercise has one, the answers file into a folder; never overwrites')
+    .argument('<exercise>', 'an exercise id or the path of an exercise file')
+    .argument('[dir]', 'the folder (default: ./<exercise id>)')
+    .option('--json', 'print JSON')
+    .option('--verbose', 'show details and stack traces')
+    .action(async (ref, dir, opts) => (await commands.exercises()).exerciseStartCommand(ref, dir, opts, output));
+
+  command('check')
+    .description("check a submission live: bring its lab up under a name of its own, run the exercise's checks, take it down; exit 0 all pass, 1 a check fails, 2 invalid")
+    .argument('[exercise]', 'the exercise (default: the one the folder was started for)')
+    .argument('[submission]', 'the folder holding lab.yaml (default: .) or a lab file')
+    .addOption(flavorOption())
+    .option('--time-limit <seconds>', `for the whole check, up and teardown included, ${range(30, 7200)} (default: the exercise's)`, wholeNumber(30, 7200))
+    .option('--json', 'print JSON')
+    .action(async (a, b, opts) => (await commands.check()).checkCommand([a, b].filter((x) => x !== undefined), { ...opts, verbose: verbose(opts) }, context, output));
+
+  command('grade')
+    .description('check every submission of a folder (one per sub-folder) and write a CSV and a Markdown summary')
+    .argument('<exercise>', 'the exercise')
+    .argument('<folder>', 'a folder with one sub-folder per student')
+    .option('--out <file>', 'the CSV file (default: <folder>/results.csv); the summary goes beside it as .md')
+    .option('--jobs <n>', `submissions checked at the same time, ${range(1, 8)}`, wholeNumber(1, 8), 1)
+    .option('--time-limit <seconds>', `per submission, ${range(30, 7200)} (default: the exercise's)`, wholeNumber(30, 7200))
+    .option('--force', 'check again the submissions the CSV already has')
+    .addOption(flavorOption())
+    .option('--json', 'print JSON')
+    .action(async (id, folder, opts) => (await commands.grade()).gradeCommand(id, folder, { ...opts, verbose: verbose(opts) }, context, output));
 
   const images = program.command('images').description('the images the labs run on');
   const imagesCommand = (name: string) => images.command(name).option('--verbose', 'show details and stack traces');

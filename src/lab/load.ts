@@ -25,7 +25,7 @@ export function builtinLabs(): Lab[] {
     .sort((a, b) => a.stage - b.stage || a.name.localeCompare(b.name));
 }
 
-/** Whether a lab reference names a file (a path, or a .yaml name) rather than a lab by name. */
+/** Whether a reference names a file (a path, or a .yaml name) rather than a lab or exercise by name. */
 export const looksLikeLabFile = (ref: string) => /[\\/]/.test(ref) || /\.ya?ml$/.test(ref);
 
 /** A lab by built-in name or by file path. */
