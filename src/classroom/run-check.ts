@@ -89,7 +89,8 @@ export async function checkSubmission(base: RunContext, exercise: Exercise, subm
   try {
     fs.mkdirSync(ctx.home, { recursive: true });
     try {
-      await cutOff(up(ctx, lab, { flavor: options.flavor, signal: stop.signal, timeoutMs: Math.max(10_000, deadline - ctx.clock()) }, progress));
+      // up's own limit a little later than the check's, so that the time limit is what cuts it and says so.
+      await cutOff(up(ctx, lab, { flavor: options.flavor, signal: stop.signal, timeoutMs: Math.max(10_000, deadline - ctx.clock() + 5000) }, progress));
     } catch (err) {
       failAll(0, `the lab did not come up: ${firstLine(err)}`);
       return finish();
