@@ -48,6 +48,13 @@ export interface CheckOptions {
 }
 
 /**
+ * What each container of a submission may use: a core and 512 MiB (a lab's database needs about
+ * 100). A lab file cannot ask for more, so that one student's design cannot starve the machine or
+ * the submissions checked beside it. A lower cpus in the lab file stays.
+ */
+export const SUBMISSION_LIMITS = { cpus: 1, memoryMb: 512 } as const;
+
+/**
  * The folder a submission is checked in: its own infra-lab home under the user's, named after the
  * submission's path, so that its compose project (and containers, networks, volumes) is its own
  * whatever the lab calls itself, and two submissions can be checked side by side.
@@ -90,7 +97,7 @@ export async function checkSubmission(base: RunContext, exercise: Exercise, subm
     fs.mkdirSync(ctx.home, { recursive: true });
     try {
       // up's own limit a little later than the check's, so that the time limit is what cuts it and says so.
-      await cutOff(up(ctx, lab, { flavor: options.flavor, signal: stop.signal, timeoutMs: Math.max(10_000, deadline - ctx.clock() + 5000) }, progress));
+      await cutOff(up(ctx, lab, { flavor: options.flavor, limits: SUBMISSION_LIMITS, signal: stop.signal, timeoutMs: Math.max(10_000, deadline - ctx.clock() + 5000) }, progress));
     } catch (err) {
       failAll(0, `the lab did not come up: ${firstLine(err)}`);
       return finish();

@@ -6,7 +6,7 @@ import { appBundle, probeBundle } from '../paths.js';
 import { blockFor } from '../render/addresses.js';
 import type { Flavor } from '../render/flavors.js';
 import { COMPOSE_FILE, hashText, renderLabProject, type ProjectInfo, type RenderLabInput } from '../render/generate.js';
-import type { ProjectFile } from '../render/project.js';
+import type { ContainerLimits, ProjectFile } from '../render/project.js';
 import { hasCertificate, readEnv, readInfo, type Project } from './project.js';
 import { checkProjectTarget } from './target.js';
 
@@ -17,6 +17,8 @@ export interface SaveOptions {
   block?: string;
   /** Replica counts that differ from the lab file; by default those the project already has. */
   replicas?: Record<string, number>;
+  /** Limits of every container; by default those the project already has. */
+  limits?: ContainerLimits;
   versions?: Record<string, string>;
   routing?: RenderLabInput['routing'];
   /** Replace a docker-compose.yml edited by hand (it is kept beside as docker-compose.yml.edited). */
@@ -70,6 +72,7 @@ export async function saveProject(dir: string, lab: Lab, labText: string, source
     existingEnv: previous ? readEnv(dir) : {},
     hasCertificate: !!previous && hasCertificate(dir),
     replicas: options.replicas ?? previous?.replicas,
+    limits: options.limits ?? previous?.limits,
     versions: options.versions,
     routing: options.routing,
     appServer: fs.readFileSync(appBundle, 'utf8'),

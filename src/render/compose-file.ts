@@ -50,6 +50,7 @@ function serviceEntry(s: Service, lab: Lab, flavor: Flavor): object {
     restart: 'unless-stopped',
     ...(s.component.maxReplicas > 1 ? { scale: s.component.replicas } : { hostname: s.name }),
     ...(s.cpus ? { cpus: s.cpus } : {}),
+    ...(s.memoryMb ? { mem_limit: `${s.memoryMb}m` } : {}),
     ...(Object.keys(s.environment).length ? { environment: s.environment } : {}),
     ...(s.volumes.length ? { volumes: s.volumes } : {}),
     networks: Object.fromEntries(s.networks.map((n) => [n.name, n.address ? { ipv4_address: n.address } : {}])),

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Lab } from '../lab/model.js';
 import { VERSION } from '../version.js';
 import type { Flavor } from './flavors.js';
-import { renderProject, stableContent, TLS_FILES, type ProjectFile, type RenderInput } from './project.js';
+import { renderProject, stableContent, TLS_FILES, type ContainerLimits, type ProjectFile, type RenderInput } from './project.js';
 import { commentLine } from './yaml-file.js';
 import { formatEnvFile, projectEnv } from './secrets.js';
 import { generateCertificate } from './tls.js';
@@ -23,6 +23,8 @@ export interface ProjectInfo {
   generatedBy: string;
   /** Replica counts set with `infra-lab scale`, which later renderings keep. */
   replicas?: Record<string, number>;
+  /** Limits every container is held to (a checked submission's), which later renderings keep. */
+  limits?: ContainerLimits;
 }
 
 export const INFO_FILE = 'infra-lab.json';
@@ -54,6 +56,7 @@ export interface RenderLabInput {
   hasCertificate: boolean;
   /** Replica counts that differ from the lab file. */
   replicas?: Record<string, number>;
+  limits?: ContainerLimits;
   /** New code versions of app components (others keep theirs). */
   versions?: Record<string, string>;
   /** Transient routing of the web servers during a deploy (see RenderInput.routing). */
@@ -81,6 +84,7 @@ export async function renderLabProject(input: RenderLabInput): Promise<{ files: 
     env,
     appServer: input.appServer,
     routing: input.routing,
+    limits: input.limits,
     now: input.now,
     version: VERSION,
   });
@@ -107,6 +111,7 @@ export async function renderLabProject(input: RenderLabInput): Promise<{ files: 
     composeHash: hashText(files.find((f) => f.path === COMPOSE_FILE)!.content),
     generatedBy: `infra-lab ${VERSION}`,
     ...(input.replicas && Object.keys(input.replicas).length ? { replicas: input.replicas } : {}),
+    ...(input.limits ? { limits: input.limits } : {}),
   };
   files.push({ path: INFO_FILE, content: `${JSON.stringify(info, null, 2)}\n` });
   return { files, info };

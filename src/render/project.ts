@@ -35,9 +35,17 @@ export interface RenderInput {
    * at another address than their own (a blue-green twin).
    */
   routing?: { drained?: string[]; addresses?: Record<string, string> };
+  /** Held to every container, whatever the lab file says: a submission checked for a class is untrusted. */
+  limits?: ContainerLimits;
   /** The moment of rendering: the zone's serial number. */
   now: Date;
   version: string;
+}
+
+/** CPU (cores) and memory (MiB) a container may use at most. */
+export interface ContainerLimits {
+  cpus: number;
+  memoryMb: number;
 }
 
 export const APP_PORT = 3000;
@@ -205,6 +213,7 @@ export interface Service {
   healthcheck?: string[];
   dependsOn: { name: string; condition: string }[];
   cpus?: number;
+  memoryMb?: number;
   /** Hash of the mounted project files (see hashMounted). */
   configHash?: string;
 }
@@ -258,7 +267,8 @@ function service(c: Component, input: RenderInput, addressing: Addressing): Serv
       .flatMap((e) => (e.protocol === 'dns' ? [`${e.port}/udp`, `${e.port}/tcp`] : [String(e.port)]))
       .map((p) => `\${BIND_ADDRESS:-127.0.0.1}::${p}`),
     dependsOn: [],
-    cpus: c.cpus,
+    cpus: input.limits ? Math.min(c.cpus ?? input.limits.cpus, input.limits.cpus) : c.cpus,
+    memoryMb: input.limits?.memoryMb,
   };
   switch (c.image) {
     case 'web':

@@ -4,6 +4,7 @@ import type { Lab } from '../lab/model.js';
 import { ExitCode, ExitError, environmentError, failure } from '../errors.js';
 import { addressLab, blockFor, overlaps } from '../render/addresses.js';
 import { imageFor, type Flavor } from '../render/flavors.js';
+import type { ContainerLimits } from '../render/project.js';
 import { labTextOfCopy, withReplicas } from '../render/generate.js';
 import { hasEnv, projectDirOf, readInfo, readLabCa } from '../project/project.js';
 import { saveProject } from '../project/save.js';
@@ -26,6 +27,8 @@ export interface UpOptions {
   labText?: string;
   /** Replace a docker-compose.yml edited by hand (kept beside as docker-compose.yml.edited). */
   force?: boolean;
+  /** Limits every container is held to (see ContainerLimits); kept by later renderings. */
+  limits?: ContainerLimits;
   timeoutMs?: number;
   signal?: AbortSignal;
 }
@@ -68,7 +71,7 @@ async function upLocked(ctx: RunContext, labFile: Lab, options: UpOptions, progr
   if (!previous || !hasEnv(projectDir)) await checkNoOrphanVolumes(ctx, projectName, projectDir, !!previous);
   const block = previous?.block ?? (await freeBlock(ctx, lab, projectName));
   const labText = options.labText ?? labTextOfCopy(fs.readFileSync(lab.source, 'utf8'));
-  const generated = await saveProject(projectDir, labFile, labText, source, { flavor, projectName, block, replaceEdited: options.force });
+  const generated = await saveProject(projectDir, labFile, labText, source, { flavor, projectName, block, replaceEdited: options.force, limits: options.limits });
   const alreadyUp = before.every((s) => s.ready);
   if (alreadyUp && !generated.changed) {
     const containers = await projectContainers(ctx.runtime, projectName);

@@ -3,7 +3,7 @@ import type { Lab } from '../../src/lab/model.js';
 import { imageFor, type Flavor } from '../../src/render/flavors.js';
 
 /** What a service of a generated compose file may hold; anything else (privileged, cap_add, network_mode, devices...) is a violation. */
-const SERVICE_KEYS = new Set(['image', 'command', 'user', 'init', 'restart', 'scale', 'hostname', 'cpus', 'environment', 'volumes', 'networks', 'ports', 'healthcheck', 'depends_on', 'labels']);
+const SERVICE_KEYS = new Set(['image', 'command', 'user', 'init', 'restart', 'scale', 'hostname', 'cpus', 'mem_limit', 'environment', 'volumes', 'networks', 'ports', 'healthcheck', 'depends_on', 'labels']);
 const NETWORK_KEYS = new Set(['internal', 'ipam', 'labels']);
 const VOLUME_KEYS = new Set(['labels']);
 const PORT = /^\$\{BIND_ADDRESS:-127\.0\.0\.1\}::(\d+)(\/(tcp|udp))?$/;

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { builtinExercises, CHECK_KINDS, EXERCISE_FILE, loadExerciseFile, resolveExercise, startLabFile } from '../../src/classroom/exercise.js';
+import { builtinExercises, CHECK_KINDS, EXERCISE_FILE, resolveExercise, startLabFile } from '../../src/classroom/exercise.js';
 import { parseYamlDocument } from '../../src/lab/yaml-document.js';
 import { submissionAt, validateSubmission } from '../../src/classroom/submission.js';
 import { csvLine, parseCsv } from '../../src/classroom/grade.js';

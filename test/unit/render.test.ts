@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { resolveLab } from '../../src/lab/load.js';
-import { renderProject, zoneRecords } from '../../src/render/project.js';
+import { renderProject, zoneRecords, type RenderInput } from '../../src/render/project.js';
 import { yamlFile } from '../../src/render/yaml-file.js';
 import { addressLab, blockFor, overlaps } from '../../src/render/addresses.js';
 import { FLAVORS } from '../../src/render/flavors.js';
@@ -113,4 +113,14 @@ test('a comment of a generated YAML file cannot be ended early by what it quotes
   const text = yamlFile({ a: 1 }, { header: ['title: x\rb: 2\u2028c: 3\u0085d: 4\ne: 5'] });
   expect(parse(text, { version: '1.1' })).toEqual({ a: 1 });
   expect(text.split('\n')[0]).toBe('# title: x\ufffdb: 2\ufffdc: 3\ufffdd: 4\ufffde: 5');
+});
+
+test("limits hold every container of a checked submission to a core and its memory; a lower cpus of the lab's stays", () => {
+  const input = fixedInput('scale-up', 'debian');
+  const services = (limits?: RenderInput['limits']) =>
+    (parse(renderProject({ ...input, limits }).find((f) => f.path === 'docker-compose.yml')!.content) as { services: Record<string, { cpus?: number; mem_limit?: string }> }).services;
+  const limited = services({ cpus: 1, memoryMb: 512 });
+  expect(Object.values(limited).every((s) => s.mem_limit === '512m' && s.cpus! <= 1)).toBe(true);
+  expect([limited.app.cpus, limited['web-1'].cpus]).toEqual([0.5, 1]);
+  expect(Object.values(services()).some((s) => s.mem_limit !== undefined)).toBe(false);
 });
