@@ -7,6 +7,7 @@ import {
   type ContainerInfo,
   type ContainerSpec,
   type EngineEvent,
+  type EventRecording,
   type NetworkAttachment,
   type NetworkInfo,
   type PublishedPort,
@@ -169,15 +170,19 @@ export class DockerodeRuntime implements Runtime {
     return { exitCode: info.ExitCode ?? -1, output: Buffer.concat(chunks).toString('utf8') };
   }
 
-  async events(labels: string[], since: number, until: number): Promise<EngineEvent[]> {
-    const stream = (await this.docker.getEvents({
-      since: Math.floor(since / 1000),
-      until: Math.ceil(until / 1000),
-      filters: { type: ['container'], label: labels },
-    })) as NodeJS.ReadableStream;
+  async recordEvents(labels: string[]): Promise<EventRecording> {
+    const stream = (await this.docker.getEvents({ since: Math.floor(Date.now() / 1000), filters: { type: ['container'], label: labels } })) as NodeJS.ReadableStream & { destroy(): void };
     let text = '';
-    for await (const chunk of stream) text += chunk.toString();
-    return parseEngineEvents(text).filter((e) => e.time >= since && e.time <= until);
+    stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    // A stream the engine ends (it went away) is no error here: the events so far are kept.
+    stream.on('error', () => undefined);
+    return {
+      stop: async (since, until) => {
+        stream.destroy();
+        // Only whole lines: the last one may have been cut by the destroy.
+        return parseEngineEvents(text.slice(0, text.lastIndexOf('\n') + 1)).filter((e) => e.time >= since && e.time <= until);
+      },
+    };
   }
 
   async runContainer(spec: ContainerSpec, onLine: (line: string, stream: 'stdout' | 'stderr') => void): Promise<RunningContainer> {

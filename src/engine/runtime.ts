@@ -69,8 +69,12 @@ export interface Runtime {
   connect(network: string, id: string, attachment: Omit<NetworkAttachment, 'network'>): Promise<void>;
   /** Runs a command in a running container; resolves with its exit code and output. */
   exec(id: string, cmd: string[]): Promise<{ exitCode: number; output: string }>;
-  /** Engine events of containers with the labels, between two moments (ms since 1970). */
-  events(labels: string[], since: number, until: number): Promise<EngineEvent[]>;
+  /**
+   * Starts recording the engine events of containers with the labels. Recorded as they happen: the
+   * engine keeps only its last 256 events, which healthchecks of a few containers fill in seconds,
+   * so asking afterwards loses the start of a measurement.
+   */
+  recordEvents(labels: string[]): Promise<EventRecording>;
   /**
    * Creates and starts a helper container; its output lines go to onLine until it stops. The
    * container's stdin stays open while this process is attached and closes when the process ends
@@ -88,6 +92,11 @@ export interface Runtime {
   cloneContainer(id: string, changes: { name: string; env: Record<string, string>; labels: Record<string, string>; dropLabels: string[] }): Promise<{ id: string; addresses: Record<string, string> }>;
   /** CPU time the container has used so far, and its CPU limit in cores if it has one. */
   cpu(id: string): Promise<{ usageNs: number; limitCores?: number }>;
+}
+
+export interface EventRecording {
+  /** Stops recording; resolves with the events between two moments (ms since 1970). */
+  stop(since: number, until: number): Promise<EngineEvent[]>;
 }
 
 export interface NetworkAttachment {

@@ -5,7 +5,7 @@ import { byStart } from '../measure/downtime.js';
 import type { Sample } from '../measure/sample.js';
 import { buildReport, judge, type ExperimentReport, type Measurement, type ThroughputPoint } from '../measure/report.js';
 import type { Flavor } from '../render/flavors.js';
-import { COMPOSE_LABEL } from '../engine/runtime.js';
+import { COMPOSE_LABEL, type EngineEvent } from '../engine/runtime.js';
 import { openProject, projectDirOf, readFaults, readLabCa } from '../project/project.js';
 import type { RunContext } from './context.js';
 import { breakComponent, heal } from './faults.js';
@@ -118,13 +118,18 @@ export async function measure(ctx: RunContext, status: LabStatus, options: Measu
   const lab = status.project.lab;
   const { baselineMs, recoveryTimeoutMs } = TIMINGS;
   progress({ kind: 'step', text: `probing www.${lab.domain} every ${options.intervalMs} ms; baseline for ${baselineMs / 1000} s` });
-  const probe = await startProbe(ctx, lab, status, { intervalMs: options.intervalMs, timeoutMs: options.timeoutMs });
-  // The probe's Node takes seconds to start on a busy machine: the baseline begins with its first answer.
-  await waitUntil(async () => (probe.samples.length ? true : undefined), { timeoutMs: 30_000, intervalMs: 100, clock: ctx.clock, sleep: ctx.sleep });
+  const recording = await ctx.runtime.recordEvents([`${COMPOSE_LABEL.project}=${status.projectName}`]);
+  const probe = await startProbe(ctx, lab, status, { intervalMs: options.intervalMs, timeoutMs: options.timeoutMs }).catch(async (err: unknown) => {
+    await recording.stop(0, 0);
+    throw err;
+  });
   let startedAt = ctx.clock();
   let faultAt = startedAt;
+  let events: EngineEvent[] = [];
   let healAt: number | undefined;
   try {
+    // The probe's Node takes seconds to start on a busy machine: the baseline begins with its first answer.
+    await waitUntil(async () => (probe.samples.length ? true : undefined), { timeoutMs: 30_000, intervalMs: 100, clock: ctx.clock, sleep: ctx.sleep });
     startedAt = await steadyBaseline(ctx, probe.samples, baselineMs);
     faultAt = ctx.clock();
     healAt = await act();
@@ -139,11 +144,14 @@ export async function measure(ctx: RunContext, status: LabStatus, options: Measu
     // Let the requests still in flight answer.
     await ctx.sleep(options.timeoutMs);
   } finally {
-    await probe.stop();
+    try {
+      await probe.stop();
+    } finally {
+      events = await recording.stop(startedAt - 1000, ctx.clock());
+    }
   }
   const endedAt = ctx.clock() - options.timeoutMs;
   const samples = probe.samples.filter((s) => s.t >= startedAt && s.t <= endedAt);
-  const events = await ctx.runtime.events([`${COMPOSE_LABEL.project}=${status.projectName}`], startedAt - 1000, endedAt + options.timeoutMs);
   return { samples, events, startedAt, faultAt, healAt, endedAt };
 }
 
