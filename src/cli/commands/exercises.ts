@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { usageError } from '../../errors.js';
+import { packageRoot } from '../../paths.js';
 import { builtinExercises, resolveExercise, startLabFile, type Exercise } from '../../classroom/exercise.js';
 import { SUBMISSION_FILES } from '../../classroom/submission.js';
 import type { Output } from '../output.js';
@@ -38,8 +39,8 @@ export async function exerciseStartCommand(ref: string, dir: string | undefined,
   const folder = dir ?? e.id;
   const files: [string, string][] = [
     [SUBMISSION_FILES.task, taskText(e)],
-    [SUBMISSION_FILES.lab, fs.readFileSync(startLabFile(e), 'utf8')],
-    ...(e.answers !== undefined ? [[SUBMISSION_FILES.answers, e.answers] as [string, string]] : []),
+    [SUBMISSION_FILES.lab, withSchema(fs.readFileSync(startLabFile(e), 'utf8'), 'lab')],
+    ...(e.answers !== undefined ? [[SUBMISSION_FILES.answers, withSchema(e.answers, 'answers')] as [string, string]] : []),
     [SUBMISSION_FILES.exercise, `${e.id}\n`],
   ];
   if (fs.existsSync(folder) && !fs.statSync(folder).isDirectory()) throw usageError(`${folder} is a file; give a folder for the exercise`);
@@ -54,6 +55,12 @@ export async function exerciseStartCommand(ref: string, dir: string | undefined,
   }
   output.out(`${e.title}: the task is in ${path.join(folder, SUBMISSION_FILES.task)}, your lab starts as ${path.join(folder, SUBMISSION_FILES.lab)}${e.answers !== undefined ? `, your answers go in ${path.join(folder, SUBMISSION_FILES.answers)}` : ''}.`);
   output.out(`Check your work at any time: infra-lab check ${folder}`);
+}
+
+/** A file handed out starts with the editor's schema line, pointing at the installed package's schema wherever the copy goes. */
+function withSchema(text: string, schema: 'lab' | 'answers'): string {
+  const line = `# yaml-language-server: $schema=${path.join(packageRoot, 'schema', `${schema}.schema.json`)}`;
+  return /^# yaml-language-server: \$schema=\S+$/m.test(text) ? text.replace(/^# yaml-language-server: \$schema=\S+$/m, line) : `${line}\n${text}`;
 }
 
 const total = (e: Exercise) => e.checks.reduce((n, c) => n + c.points, 0);
