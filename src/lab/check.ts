@@ -80,6 +80,7 @@ export function checkLab(lab: RawLab): Problem[] {
     onlyFor('cpu_cost_ms', ['app']);
     onlyFor('tls', ['lb']);
     onlyFor('scrapes', ['monitor']);
+    checkKnobRoles(c, i, add);
     const allowed = UPSTREAM_ROLES[c.role];
     if (allowed && !c.upstreams?.length) add(at(), `components[${i}] (${c.name}): a ${c.role} component needs 'upstreams', the ${allowed.join(' or ')} components it forwards to`);
     c.upstreams?.forEach((u, j) => ref(at('upstreams', j), u, `an upstream of a ${c.role}`, allowed));
@@ -145,6 +146,36 @@ export function checkLab(lab: RawLab): Problem[] {
     }
   });
   return problems;
+}
+
+/** A role in words, with its article: "web-1 is a web server". */
+const ROLE_WORDS: Record<Role, string> = {
+  dns: 'a DNS server',
+  lb: 'a load balancer',
+  web: 'a web server',
+  app: 'an app server',
+  db: 'a database',
+  monitor: 'a monitor',
+};
+
+/** The tuning knobs of one role: set on a component of another role, they would do nothing, so they are refused. */
+const KNOB_ROLES: { field: 'balance' | 'health_check' | 'retries' | 'proxy'; role: Role; does: string; instead?: Partial<Record<Role, string>> }[] = [
+  { field: 'balance', role: 'lb', does: 'balances requests over servers', instead: { web: "a web server prefers its first upstream and falls back to the others" } },
+  { field: 'health_check', role: 'lb', does: 'checks the health of its servers' },
+  { field: 'retries', role: 'lb', does: 'has retries', instead: { web: "a web server's retry is proxy.retry" } },
+  { field: 'proxy', role: 'web', does: 'has proxy settings', instead: { lb: "a load balancer's settings are balance, health_check and retries" } },
+];
+
+function checkKnobRoles(c: RawLab['components'][number], i: number, add: (p: Problem['path'], m: string, k?: string) => void) {
+  for (const k of KNOB_ROLES) {
+    if (c[k.field] === undefined || c.role === k.role) continue;
+    const instead = k.instead?.[c.role];
+    add(
+      ['components', i],
+      `components[${i}].${k.field}: only ${ROLE_WORDS[k.role]} (role ${k.role}) ${k.does}; ${c.name} is ${ROLE_WORDS[c.role]}${instead ? ` (${instead})` : ''}`,
+      k.field,
+    );
+  }
 }
 
 function checkRecords(lab: RawLab, byName: Map<string, RawLab['components'][number]>, add: (p: Problem['path'], m: string, k?: string) => void) {

@@ -1,4 +1,4 @@
-import type { Component, DnsRecord, FaultMode, Lab, Role, Scenario, ScenarioAction } from './model.js';
+import type { BalanceAlgorithm, Component, DnsRecord, FaultMode, HealthCheck, Lab, ProxySettings, RestartPolicy, Role, Scenario, ScenarioAction } from './model.js';
 
 /** A lab file as written, after schema validation: snake_case fields, defaults not yet applied. */
 export interface RawComponent {
@@ -16,7 +16,32 @@ export interface RawComponent {
   cpu_cost_ms?: number;
   tls?: boolean;
   scrapes?: string[];
+  restart?: RestartPolicy;
+  balance?: BalanceAlgorithm;
+  health_check?: { interval_ms?: number; fall?: number; rise?: number };
+  retries?: number;
+  proxy?: { retry?: boolean; connect_timeout_ms?: number; read_timeout_ms?: number };
 }
+
+/**
+ * The tuning knobs' defaults: what infra-lab rendered before a lab file could set them
+ * (documented in the schema and the README; the golden files in test/golden/defaults hold them).
+ */
+export const KNOB_DEFAULTS: {
+  restart: RestartPolicy;
+  balance: BalanceAlgorithm;
+  healthCheck: HealthCheck;
+  retries: number;
+  proxy: ProxySettings;
+} = {
+  restart: 'unless-stopped',
+  balance: 'roundrobin',
+  // HAProxy's own default (2 s, 3 failures) takes about 6 s to take a dead server out.
+  healthCheck: { intervalMs: 500, fall: 2, rise: 2 },
+  retries: 2,
+  // nginx's own default waits 60 s to connect; on a lab's network 250 ms means nobody is there.
+  proxy: { retry: true, connectTimeoutMs: 250, readTimeoutMs: 10_000 },
+};
 
 export interface RawScenario {
   name: string;
@@ -77,6 +102,27 @@ function toComponent(c: RawComponent): Component {
     cpuCostMs: c.cpu_cost_ms,
     tls: c.tls ?? false,
     scrapes: c.scrapes ?? [],
+    restart: c.restart ?? KNOB_DEFAULTS.restart,
+    ...(c.role === 'lb'
+      ? {
+          balance: c.balance ?? KNOB_DEFAULTS.balance,
+          healthCheck: {
+            intervalMs: c.health_check?.interval_ms ?? KNOB_DEFAULTS.healthCheck.intervalMs,
+            fall: c.health_check?.fall ?? KNOB_DEFAULTS.healthCheck.fall,
+            rise: c.health_check?.rise ?? KNOB_DEFAULTS.healthCheck.rise,
+          },
+          retries: c.retries ?? KNOB_DEFAULTS.retries,
+        }
+      : {}),
+    ...(c.role === 'web'
+      ? {
+          proxy: {
+            retry: c.proxy?.retry ?? KNOB_DEFAULTS.proxy.retry,
+            connectTimeoutMs: c.proxy?.connect_timeout_ms ?? KNOB_DEFAULTS.proxy.connectTimeoutMs,
+            readTimeoutMs: c.proxy?.read_timeout_ms ?? KNOB_DEFAULTS.proxy.readTimeoutMs,
+          },
+        }
+      : {}),
   };
 }
 

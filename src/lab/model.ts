@@ -13,6 +13,26 @@ export type FaultMode = (typeof FAULT_MODES)[number];
 export const STRATEGIES = ['recreate', 'rolling', 'blue-green'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
+/** What Docker does when a component's container exits by itself (compose `restart`). */
+export const RESTART_POLICIES = ['no', 'on-failure', 'always', 'unless-stopped'] as const;
+export type RestartPolicy = (typeof RESTART_POLICIES)[number];
+
+/** How a load balancer picks a server (HAProxy's `balance`). */
+export const BALANCE_ALGORITHMS = ['roundrobin', 'leastconn', 'source'] as const;
+export type BalanceAlgorithm = (typeof BALANCE_ALGORITHMS)[number];
+
+/**
+ * The ranges of the tuning knobs, the same as in schema/lab.schema.json (a unit test compares them):
+ * the schema refuses a lab file outside them, and the renderer refuses a Lab outside them.
+ */
+export const KNOB_RANGES = {
+  healthCheckIntervalMs: { min: 100, max: 60_000 },
+  fall: { min: 1, max: 10 },
+  rise: { min: 1, max: 10 },
+  retries: { min: 0, max: 5 },
+  timeoutMs: { min: 50, max: 120_000 },
+} as const;
+
 export const FAILURE_LAYERS = ['dns', 'connect', 'timeout', 'http', 'database'] as const;
 export type FailureLayer = (typeof FAILURE_LAYERS)[number];
 
@@ -28,6 +48,26 @@ export interface DatabaseLinks {
   write: string;
   /** Component that serves reads (a replica, or the primary itself). */
   read: string;
+}
+
+/** A load balancer's health checks of its servers (HAProxy's `inter`, `fall`, `rise`). */
+export interface HealthCheck {
+  /** Time between two checks of a server. */
+  intervalMs: number;
+  /** Failed checks in a row that take a server out. */
+  fall: number;
+  /** Passed checks in a row that put it back. */
+  rise: number;
+}
+
+/** How a web server passes requests to its app servers (nginx's proxy_* settings). */
+export interface ProxySettings {
+  /** Retry a request on the next app server when one cannot be reached or does not answer in time. */
+  retry: boolean;
+  /** How long nginx waits for a connection to an app server. */
+  connectTimeoutMs: number;
+  /** How long nginx waits for an app server's answer (between two reads). */
+  readTimeoutMs: number;
 }
 
 export interface Component {
@@ -55,6 +95,16 @@ export interface Component {
   tls: boolean;
   /** For monitor: components scraped. */
   scrapes: string[];
+  /** What Docker does when the container exits by itself. */
+  restart: RestartPolicy;
+  /** For lb (set for every lb, absent otherwise): how it picks a server. */
+  balance?: BalanceAlgorithm;
+  /** For lb (set for every lb, absent otherwise): its health checks of the servers behind it. */
+  healthCheck?: HealthCheck;
+  /** For lb (set for every lb, absent otherwise): how often a failed request is tried again on another server; 0 never. */
+  retries?: number;
+  /** For web (set for every web, absent otherwise): how it passes requests to its app servers. */
+  proxy?: ProxySettings;
 }
 
 export type DnsRecord =

@@ -256,6 +256,13 @@ function schemaProblems(errors: ErrorObject[], doc: Document, kind: DocumentKind
       case 'enum': {
         const got = doc.getIn(p);
         const allowed = (e.params.allowedValues as unknown[]).map(String);
+        // YAML 1.1 (and compose v1) reads an unquoted no as false; these files are YAML 1.2, where no is a string.
+        if (typeof got === 'boolean' && allowed.includes('no'))
+          return {
+            path: p,
+            rank: 2,
+            message: `${field}: ${got} is not a restart policy; ${got ? 'for restarts write always or unless-stopped' : 'for none write "no"'}; allowed: ${allowed.map((a) => (a === 'no' ? '"no"' : a)).join(', ')}`,
+          };
         const hint = typeof got === 'string' ? closest(got, allowed) : undefined;
         return { path: p, rank: 2, message: `${field}: '${String(got)}' is not allowed${hint ? ` (did you mean '${hint}'?)` : ''}; allowed: ${allowed.join(', ')}` };
       }
@@ -272,6 +279,12 @@ function schemaProblems(errors: ErrorObject[], doc: Document, kind: DocumentKind
       }
       case 'type':
         return { path: p, rank: 3, message: `${field} must be ${article(String(e.params.type))}` };
+      case 'minimum':
+      case 'maximum': {
+        const { minimum, maximum } = sch(e) ?? {};
+        const range = typeof minimum === 'number' && typeof maximum === 'number' ? ` (allowed: ${minimum} to ${maximum})` : '';
+        return { path: p, rank: 4, message: `${field} ${e.message ?? 'is out of range'}${range}` };
+      }
       default:
         return { path: p, rank: 4, message: `${field} ${e.message ?? 'is not valid'}` };
     }

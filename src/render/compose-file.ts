@@ -47,7 +47,7 @@ function serviceEntry(s: Service, lab: Lab, flavor: Flavor): object {
     ...(s.command ? { command: s.command } : {}),
     ...(s.user ? { user: s.user } : {}),
     init: true,
-    restart: 'unless-stopped',
+    restart: s.component.restart,
     ...(s.component.maxReplicas > 1 ? { scale: s.component.replicas } : { hostname: s.name }),
     ...(s.cpus ? { cpus: s.cpus } : {}),
     ...(s.memoryMb ? { mem_limit: `${s.memoryMb}m` } : {}),

@@ -5,6 +5,7 @@ import ejs from 'ejs';
 import type { Component, Lab } from '../lab/model.js';
 import { component, componentsWithRole } from '../lab/model.js';
 import { normalizeName } from '../lab/check.js';
+import { KNOB_DEFAULTS } from '../lab/defaults.js';
 import { templatesDir } from '../paths.js';
 import { addressFrom, addressLab, type Addressing } from './addresses.js';
 import { imageFor, type Flavor } from './flavors.js';
@@ -70,8 +71,11 @@ export const ZONE_FILE = 'lab.zone';
 /** The lab's certificate, key, and both in one file (HAProxy's form), in the project's tls/ folder. */
 export const TLS_FILES = { cert: 'lab.crt', key: 'lab.key', pem: 'lab.pem' } as const;
 
+/** A duration as nginx and HAProxy both read it: whole seconds as "10s", else milliseconds, "250ms". */
+export const duration = (ms: number) => (ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`);
+
 const render = (template: string, data: object) =>
-  ejs.render(fs.readFileSync(path.join(templatesDir, 'project', template), 'utf8'), { ...data, json: JSON.stringify }, {
+  ejs.render(fs.readFileSync(path.join(templatesDir, 'project', template), 'utf8'), { ...data, json: JSON.stringify, duration, knobDefaults: KNOB_DEFAULTS }, {
     filename: path.join(templatesDir, 'project', template),
     // None of the outputs is HTML: print values as they are.
     escape: (s: unknown) => String(s),

@@ -1,4 +1,4 @@
-import type { Lab } from '../lab/model.js';
+import { BALANCE_ALGORITHMS, KNOB_RANGES, RESTART_POLICIES, type Component, type Lab } from '../lab/model.js';
 import { usageError } from '../errors.js';
 
 /** Docker, DNS and every config format take these as they are: a name needs no quoting anywhere. */
@@ -32,6 +32,7 @@ export function assertRenderable(lab: Lab): void {
     const names = [c.name, c.server, ...c.networks, ...c.upstreams, ...c.scrapes, c.database?.write, c.database?.read, c.replicaOf];
     for (const n of names) if (n !== undefined) check(NAME.test(n), `a name of component ${c.name}`, n);
     for (const x of [c.replicas, c.maxReplicas, c.cpus ?? 1, c.cpuCostMs ?? 0]) check(Number.isFinite(x) && x >= 0, `a number of component ${c.name}`, x);
+    knobProblems(c).forEach((p) => problems.push(p));
   }
   for (const r of lab.dns) {
     check(RECORD_NAME(r.name.toLowerCase()), 'the DNS record name', r.name);
@@ -39,4 +40,35 @@ export function assertRenderable(lab: Lab): void {
   }
   for (const e of lab.entrypoints) check(NAME.test(e.component) && Number.isInteger(e.port) && e.port >= 1 && e.port <= 65535, `entry point ${e.name}`, e);
   if (problems.length) throw usageError(`${lab.source}: cannot be written into the project's files: ${problems.join('; ')}`);
+}
+
+const within = (x: unknown, range: { min: number; max: number }) => Number.isInteger(x) && (x as number) >= range.min && (x as number) <= range.max;
+
+/**
+ * The tuning knobs reach HAProxy, nginx and the compose file: only the enums and the whole numbers of
+ * their ranges, and only on the role that has them (the renderer reads them for that role alone).
+ */
+function knobProblems(c: Component): string[] {
+  const problems: string[] = [];
+  const check = (ok: boolean, what: string, value: unknown) => ok || problems.push(`${what} of component ${c.name} ${JSON.stringify(value)}`);
+  check((RESTART_POLICIES as readonly unknown[]).includes(c.restart), 'the restart policy', c.restart);
+  if (c.role === 'lb') {
+    check((BALANCE_ALGORITHMS as readonly unknown[]).includes(c.balance), 'the balancing algorithm', c.balance);
+    const h = c.healthCheck;
+    check(
+      !!h && within(h.intervalMs, KNOB_RANGES.healthCheckIntervalMs) && within(h.fall, KNOB_RANGES.fall) && within(h.rise, KNOB_RANGES.rise),
+      'the health check',
+      h,
+    );
+    check(within(c.retries, KNOB_RANGES.retries), 'the retries', c.retries);
+  }
+  if (c.role === 'web') {
+    const p = c.proxy;
+    check(
+      !!p && typeof p.retry === 'boolean' && within(p.connectTimeoutMs, KNOB_RANGES.timeoutMs) && within(p.readTimeoutMs, KNOB_RANGES.timeoutMs),
+      'the proxy settings',
+      p,
+    );
+  }
+  return problems;
 }

@@ -4,13 +4,14 @@ import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { compose, validate } from '../helpers/validators.js';
 
-const LABS = ['single-server', 'distributed', 'secured-monitored', 'scale-up'];
+// The built-in labs, and a lab file with every tuning knob away from its default.
+const LABS = ['single-server', 'distributed', 'secured-monitored', 'scale-up', 'test/fixtures/knobs-lab.yaml'];
 const FLAVORS = ['official', 'debian'];
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'infra-lab-generate-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe.each(LABS.flatMap((lab) => FLAVORS.map((flavor) => [lab, flavor])))('%s, %s flavor', (lab, flavor) => {
-  const dir = path.join(tmp, `${lab}-${flavor}`);
+  const dir = path.join(tmp, `${path.basename(lab, '.yaml')}-${flavor}`);
   beforeAll(() => {
     const r = runCli(['generate', lab, '--flavor', flavor, '-o', dir]);
     if (r.code !== 0) throw new Error(r.stderr);
@@ -55,7 +56,7 @@ describe.each(LABS.flatMap((lab) => FLAVORS.map((flavor) => [lab, flavor])))('%s
     for (const cfg of cfgs) {
       // The container mounts the project's tls/ at /usr/local/etc/haproxy/tls; here it is read where it is.
       const text = fs.readFileSync(path.join(cfgDir, cfg), 'utf8').replaceAll('/usr/local/etc/haproxy/tls', path.join(dir, 'tls'));
-      const file = path.join(tmp, `${lab}-${flavor}-${cfg}`);
+      const file = path.join(tmp, `${path.basename(lab, '.yaml')}-${flavor}-${cfg}`);
       fs.writeFileSync(file, text);
       const r = validate('haproxy', ['-c', '-q', '-f', file]);
       expect([cfg, r.output, r.code]).toEqual([cfg, '', 0]);

@@ -31,6 +31,8 @@ export function guaranteeViolations(text: string, lab: Lab, flavor: Flavor): str
     const s = services[c.name];
     if (!s) continue;
     for (const k of keys(s)) expect(SERVICE_KEYS.has(k), `${c.name}: key ${k}`);
+    // A lab file chooses a restart policy; it must arrive as the policy, not as YAML 1.1's false for an unquoted no.
+    expect(s.restart === c.restart, `${c.name}: restart ${String(s.restart)}`);
     expect(typeof s.image === 'string' && images.has(s.image) && s.image === imageFor(flavor, c.image), `${c.name}: image ${String(s.image)}`);
     // Which user a service runs as is the image's business (root or not); it grants nothing outside the container.
     expect(s.user === undefined || typeof s.user === 'string', `${c.name}: user ${String(s.user)}`);

@@ -38,6 +38,8 @@ test.each([
   ['an extra service', (s: string) => s.replace('services:\n', 'services:\n  evil:\n    image: "alpine"\n'), 'services'],
   ['a network driver', (s: string) => s.replace('    ipam:\n', '    driver: host\n    ipam:\n'), 'key driver'],
   ['a name that YAML 1.1 reads as false', (s: string) => s.replace('  web:\n', '  no:\n'), 'services'],
+  ['a restart policy that YAML 1.1 reads as false', (s: string) => s.replace('restart: "unless-stopped"', 'restart: no'), 'restart false'],
+  ['another restart policy than the lab\'s', (s: string) => s.replace('restart: "unless-stopped"', 'restart: "always"'), 'restart always'],
 ])('the check finds %s', (_what, edit, finding) => {
   const { lab, compose } = render('single-server', 'official');
   const edited = edit(compose);

@@ -62,4 +62,7 @@ test('did-you-mean suggestions', () => {
   expect(editDistance('kitten', 'sitting')).toBe(3);
   expect(closest('upstream', ['upstreams', 'networks'])).toBe('upstreams');
   expect(closest('zzzzzz', ['upstreams', 'networks'])).toBeUndefined();
+  // A name written without its unit.
+  expect(closest('interval', ['interval_ms', 'fall', 'rise'])).toBe('interval_ms');
+  expect(closest('fal', ['interval_ms', 'fall', 'rise'])).toBe('fall');
 });
