@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse, parseDocument, type YAMLMap, type YAMLSeq } from 'yaml';
-import { LabFileError, parseLab } from '../../src/lab/load.js';
+import { parseLab } from '../../src/lab/load.js';
+import { YamlFileError } from '../../src/lab/yaml-document.js';
 import { KNOB_DEFAULTS } from '../../src/lab/defaults.js';
 import { BALANCE_ALGORITHMS, KNOB_RANGES, RESTART_POLICIES } from '../../src/lab/model.js';
 import { renderProject } from '../../src/render/project.js';
@@ -194,7 +195,7 @@ test.each([
   } catch (e) {
     error = e;
   }
-  expect(error).toBeInstanceOf(LabFileError);
-  expect((error as LabFileError).message).toMatch(message);
-  expect((error as LabFileError).line).toBe(line);
+  expect(error).toBeInstanceOf(YamlFileError);
+  expect((error as YamlFileError).message).toMatch(message);
+  expect((error as YamlFileError).line).toBe(line);
 });
