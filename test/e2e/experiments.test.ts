@@ -19,7 +19,18 @@ interface Report {
 
 function experiment(lab: LiveLab, scenario: string): Report {
   const r = lab.run(['experiment', lab.name, scenario, '--flavor', 'debian', '--json']);
-  if (r.code !== 0) throw new Error(`experiment ${lab.name} ${scenario} exited ${r.code}:\n${r.stderr}\n${r.stdout.slice(0, 3000)}`);
+  if (r.code !== 0) {
+    // The verdict and the summary say why; the whole report would be cut off.
+    const report = (() => {
+      try {
+        const j = JSON.parse(r.stdout) as Report;
+        return JSON.stringify({ verdict: j.verdict, all: { ...j.all, outages: undefined }, events: j.events.filter((e) => !e.action.startsWith('exec_')) });
+      } catch {
+        return r.stdout.slice(0, 3000);
+      }
+    })();
+    throw new Error(`experiment ${lab.name} ${scenario} exited ${r.code}:\n${r.stderr}\n${report}`);
+  }
   return JSON.parse(r.stdout) as Report;
 }
 
