@@ -62,11 +62,13 @@ async function healLocked(ctx: RunContext, status: LabStatus, names: string[] | 
   const wanted = names === 'all' ? components : [...new Set([...names, ...chosen.map((f) => f.component)].map(baseComponent))];
   for (const s of status.services.filter((x) => wanted.includes(x.component))) {
     for (const c of s.containers) {
-      if (chosen.some((f) => f.containers.some((x) => x.id === c.id))) continue;
+      // What undoFault brought back is left alone; a crashed container that no restart policy brought back is started.
+      const undone = chosen.find((f) => f.containers.some((x) => x.id === c.id));
+      if (undone && undone.mode !== 'crash') continue;
       if (c.state === 'exited' || c.state === 'created') await ctx.runtime.start(c.id);
       else if (c.state === 'paused') await ctx.runtime.unpause(c.id);
       else continue;
-      healed.push({ component: s.component, mode: 'manual' });
+      if (!undone) healed.push({ component: s.component, mode: 'manual' });
     }
   }
   if (names !== 'all' && healed.length === 0 && wanted.every((w) => status.services.find((s) => s.component === w)?.ready))

@@ -27,6 +27,8 @@ export interface UpOptions {
   labText?: string;
   /** Replace a docker-compose.yml edited by hand (kept beside as docker-compose.yml.edited). */
   force?: boolean;
+  /** Ask the lab's DNS server for www and request the page once it is healthy (default); a check judges those itself. */
+  verify?: boolean;
   /** Limits every container is held to (see ContainerLimits); kept by later renderings. */
   limits?: ContainerLimits;
   timeoutMs?: number;
@@ -86,8 +88,9 @@ async function upLocked(ctx: RunContext, labFile: Lab, options: UpOptions, progr
     const services = await waitReady(ctx, lab, projectName, options, progress, start);
     const containers = await projectContainers(ctx.runtime, projectName);
     const endpoints = endpointsOf(lab, containers);
-    const dns = endpoints.dns ? await checkDns(ctx, endpoints.dns, lab.domain, options.signal) : undefined;
-    const page = await checkPage(ctx, lab, endpoints, projectDir, options.signal);
+    const verify = options.verify ?? true;
+    const dns = verify && endpoints.dns ? await checkDns(ctx, endpoints.dns, lab.domain, options.signal) : undefined;
+    const page = verify ? await checkPage(ctx, lab, endpoints, projectDir, options.signal) : undefined;
     return { lab: lab.name, projectDir, projectName, flavor, outcome: previous && alreadyUp ? 'updated' : 'started', services, endpoints, dns, page, ms: ctx.clock() - start };
   } catch (err) {
     if (options.signal?.aborted) {

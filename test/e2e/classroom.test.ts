@@ -57,7 +57,7 @@ describe('stage-2-redundancy', () => {
     const { r, result } = check(dir);
     expect({ code: r.code, failed: result?.checks.filter((c) => !c.pass) }).toEqual({ code: 0, failed: [] });
     expect(byId(result, 'app-loss')!.figure).toMatch(/^app-1: 0 of \d+ requests failed.*; app-2: 0 of \d+ requests failed/);
-    expect(byId(result, 'primary-loss')!.figure).toMatch(/db-primary: [1-9]\d* of \d+ requests failed over [\d.]+ s, writes [1-9]\d*\/\d+ and reads 0\/\d+ failed/);
+    expect(byId(result, 'primary-loss')!.figure).toMatch(/db-primary: [1-9]\d* of \d+ requests failed over [\d.]+ s \(database \d+\), writes [1-9]\d*\/\d+ and reads 0\/\d+ failed/);
     expect(result!.points).toBe(result!.total);
     expect(r.stderr).toMatch(/taking the submission's lab down/);
     expect(leftoversOfCheck('stage-2-redundancy', dir, 'distributed')).toEqual([]);
@@ -67,7 +67,7 @@ describe('stage-2-redundancy', () => {
     const dir = submission('stage-2-redundancy', 'one-server', { 'lab.yaml': lab('single-server') });
     const { r, result } = check(dir);
     expect(r.code).toBe(1);
-    expect(byId(result, 'page')!.pass).toBe(true);
+    expect(byId(result, 'page')).toMatchObject({ pass: true });
     expect(byId(result, 'app-loss')).toMatchObject({ pass: false, figure: expect.stringMatching(/^app: [1-9]\d* of \d+ requests failed/) });
     expect(byId(result, 'replica-loss')).toMatchObject({ pass: false, figure: '0 such component(s) (role db, replicas)' });
     expect(byId(result, 'primary-loss')).toMatchObject({ pass: false, figure: expect.stringMatching(/reads [1-9]\d*\/\d+ failed \(reads failed\)/) });
@@ -87,6 +87,25 @@ describe('stage-2-redundancy', () => {
     const dir = submission('stage-2-redundancy', 'other-domain', { 'lab.yaml': lab('distributed').replace('domain: foobar.com', 'domain: example.org') });
     const { r } = check(dir);
     expect([r.code, r.stderr.trim()]).toEqual([2, expect.stringMatching(/the lab's domain is example\.org; this exercise keeps it foobar\.com$/)]);
+  });
+});
+
+describe('tune-self-heal', () => {
+  const start = fs.readFileSync(path.join(repoRoot, 'exercises', 'start', 'no-restart.yaml'), 'utf8');
+
+  test('the start as handed out fails: a crashed app server with restart "no" stays down', () => {
+    const dir = submission('tune-self-heal', 'as-given', {});
+    const { r, result } = check(dir);
+    expect(r.code).toBe(1);
+    expect(byId(result, 'comes-back')).toMatchObject({ pass: false, figure: 'app not back after 30 s' });
+    expect(leftoversOfCheck('tune-self-heal', dir, 'no-restart')).toEqual([]);
+  });
+
+  test('with a restart policy the crashed app server is back by itself, and the figure says how fast', () => {
+    const dir = submission('tune-self-heal', 'restarts', { 'lab.yaml': start.replace('restart: "no"', 'restart: on-failure') });
+    const { r, result } = check(dir);
+    expect([r.code, r.stderr.slice(-1500)]).toEqual([0, expect.anything()]);
+    expect(byId(result, 'comes-back')!.figure).toMatch(/^app back in \d+\.\d s$/);
   });
 });
 

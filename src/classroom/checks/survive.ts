@@ -47,7 +47,8 @@ export function failingMs(report: ExperimentReport): number {
 
 function figureOf(r: ExperimentReport): string {
   const rw = r.write.sent || r.read.sent ? `, writes ${r.write.failed}/${r.write.sent} and reads ${r.read.failed}/${r.read.sent} failed` : '';
-  return `${r.all.failed} of ${r.all.sent} requests failed${r.all.failed ? ` over ${(failingMs(r) / 1000).toFixed(1)} s` : ''}${rw}`;
+  const layers = Object.entries(r.all.byLayer).map(([layer, n]) => `${layer} ${n}`).join(', ');
+  return `${r.all.failed} of ${r.all.sent} requests failed${r.all.failed ? ` over ${(failingMs(r) / 1000).toFixed(1)} s (${layers})` : ''}${rw}`;
 }
 
 function limitsOf(s: CheckKinds['survive']): string {
