@@ -83,20 +83,24 @@ export async function gradeFolder(ctx: RunContext, exercise: Exercise, folder: s
     const code = await new Promise<number>((resolve) => child.on('close', (c) => resolve(c ?? -1)));
     clearTimeout(timer);
     running.delete(child);
-    // Nothing of a submission stays behind, whatever became of its checker.
-    await downByLabels(ctx, projectName, { volumes: true }).catch(() => undefined);
+    // Nothing of a submission stays behind, whatever became of its checker; what cannot be removed is said.
+    const left = await downByLabels(ctx, projectName, { volumes: true }).then(
+      () => '',
+      (err: Error) => `; could not remove what it started (compose project ${projectName}): ${err.message.split('\n')[0]}`,
+    );
     fs.rmSync(checkHomeOf(ctx.home, exercise, submissionAt(dir)), { recursive: true, force: true });
     const lastError = stderr.trim().split('\n').filter((l) => l.startsWith('infra-lab:')).pop()?.replace(/^infra-lab: /, '');
-    if (killed) return { student, error: `ended after ${options.timeLimitS + GRADE_GRACE_MS / 1000} s: its checks did not stop at the time limit`, points: 0, total };
+    if (killed) return { student, error: `ended after ${options.timeLimitS + GRADE_GRACE_MS / 1000} s: its checks did not stop at the time limit${left}`, points: 0, total };
     let result: SubmissionResult | undefined;
     try {
       result = stdout.trim() ? (JSON.parse(stdout) as SubmissionResult) : undefined;
     } catch {
       result = undefined;
     }
-    if (!result) return { student, error: lastError ?? `the check ended with exit code ${code} and no result`, points: 0, total };
+    if (!result) return { student, error: `${lastError ?? `the check ended with exit code ${code} and no result`}${left}`, points: 0, total };
     const cut = result.checks.find((c) => /time limit|interrupted/.test(c.figure));
-    return { student, result, points: result.points, total, ...(cut ? { error: cut.figure } : {}) };
+    const error = `${cut?.figure ?? ''}${left}`.replace(/^; /, '');
+    return { student, result, points: result.points, total, ...(error ? { error } : {}) };
   };
 
   try {

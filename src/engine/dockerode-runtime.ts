@@ -260,12 +260,19 @@ export class DockerodeRuntime implements Runtime {
   }
 
   async remove(id: string): Promise<void> {
-    try {
-      await this.docker.getContainer(id).remove({ force: true, v: true });
-    } catch (err) {
-      // 404: already gone; 409: the engine is removing it already (an auto-removed helper that stopped).
-      const code = (err as { statusCode?: number }).statusCode;
-      if (code !== 404 && code !== 409) throw err;
+    // A container starved of CPU (a lab file's cpus: 0.01) may take longer to die than the engine
+    // waits for its exit event; the engine then answers 500, and the kill completes a while later.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.docker.getContainer(id).remove({ force: true, v: true });
+        return;
+      } catch (err) {
+        // 404: already gone; 409: the engine is removing it already (an auto-removed helper that stopped).
+        const { statusCode, message } = err as { statusCode?: number; message?: string };
+        if (statusCode === 404 || statusCode === 409) return;
+        if (statusCode !== 500 || !/did not receive an exit event/.test(message ?? '') || attempt === REMOVE_ATTEMPTS) throw err;
+        await new Promise((r) => setTimeout(r, 2000));
+      }
     }
   }
 
@@ -317,6 +324,9 @@ function dockerOptions(endpoint: Endpoint): Docker.DockerOptions {
  * when the health changes; Podman says "health_status" on every check, with the status apart
  * (HealthStatus): both become the first form, and only changes are kept.
  */
+/** How often remove asks again for a container whose kill the engine did not see complete in time. */
+const REMOVE_ATTEMPTS = 30;
+
 export function parseEngineEvents(text: string): EngineEvent[] {
   const health = new Map<string, string>();
   const out: EngineEvent[] = [];
