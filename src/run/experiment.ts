@@ -212,7 +212,7 @@ async function performAction(ctx: RunContext, status: LabStatus, action: Scenari
     await ctx.sleep(options.holdMs);
     healAt = ctx.clock();
     progress({ kind: 'step', text: `heal ${action.component} after ${options.holdMs / 1000} s` });
-  } else progress({ kind: 'step', text: `waiting for the restart policy to bring ${action.component} back` });
+  } else progress({ kind: 'step', text: `waiting for the restart policy to bring ${action.component} back (heal starts it if the policy is "no")` });
   await heal(ctx, await currentStatus(ctx, lab), [action.component], { timeoutMs: TIMINGS.recoveryTimeoutMs });
   return healAt;
 }

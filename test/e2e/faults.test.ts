@@ -34,6 +34,7 @@ test('crash: the process dies inside the container and the restart policy brings
   const before = state('app').restarts;
   const r = lab.run(['break', 'app', '--mode', 'crash']);
   expect(r.code).toBe(0);
+  expect(r.stdout).toContain('crashed; its restart policy (unless-stopped) brings it back.');
   const heal = lab.run(['heal', 'app']);
   expect(heal.code).toBe(0);
   expect(state('app').restarts).toBe(before + 1);

@@ -3,13 +3,14 @@ import type { RunContext } from '../../run/context.js';
 import { breakComponent, heal } from '../../run/faults.js';
 import { targetLab } from '../../run/labs.js';
 import { usageError } from '../../errors.js';
+import { baseComponent } from '../../faults/faults.js';
 import { progressPrinter } from '../progress.js';
 import { seconds, type Output } from '../output.js';
 
 const EFFECT: Record<FaultMode, string> = {
   kill: 'killed (SIGKILL); it stays down until you heal it',
   stop: 'stopped gracefully; it stays down until you heal it',
-  crash: 'crashed; its restart policy will bring it back',
+  crash: 'crashed',
   pause: 'paused; connections to it hang instead of being refused',
   disconnect: 'disconnected from its networks',
 };
@@ -23,7 +24,9 @@ export async function breakCommand(name: string, options: { mode: FaultMode; lab
     output.out(JSON.stringify({ lab: status.lab, ...fault }, null, 2));
     return;
   }
-  output.out(`${fault.component} (${fault.containers.map((c) => c.name).join(', ')}) ${EFFECT[fault.mode]}.`);
+  const restart = status.project.lab.components.find((c) => c.name === baseComponent(fault.component))?.restart;
+  const afterCrash = fault.mode !== 'crash' ? '' : restart === 'no' ? '; its restart policy is "no", so it stays down until you heal it' : `; its restart policy (${restart}) brings it back`;
+  output.out(`${fault.component} (${fault.containers.map((c) => c.name).join(', ')}) ${EFFECT[fault.mode]}${afterCrash}.`);
   output.out(`Watch what users see: infra-lab watch --lab ${status.lab}. Undo: infra-lab heal ${fault.component}`);
 }
 
