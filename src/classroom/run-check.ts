@@ -69,6 +69,7 @@ export const checkHomeOf = (home: string, exercise: Exercise, submission: Submis
  */
 export async function checkSubmission(base: RunContext, exercise: Exercise, submission: Submission, options: CheckOptions): Promise<SubmissionResult> {
   const { lab, answers } = validateSubmission(exercise, submission);
+  await base.runtime.ping();
   const ctx: RunContext = { ...base, home: checkHomeOf(base.home, exercise, submission) };
   const projectName = projectNameOf(ctx.home, lab.name);
   const { progress } = options;
@@ -92,7 +93,6 @@ export async function checkSubmission(base: RunContext, exercise: Exercise, subm
     current = work.catch(() => undefined);
     return withDeadline(stop.signal, work);
   };
-  await base.runtime.ping();
   try {
     fs.mkdirSync(ctx.home, { recursive: true });
     try {
@@ -113,6 +113,7 @@ export async function checkSubmission(base: RunContext, exercise: Exercise, subm
       const t0 = ctx.clock();
       progress({ kind: 'step', text: `check ${spec.id}: ${spec.title}` });
       try {
+        // Each kind's settings go to its own check; TypeScript cannot follow that through the lookup.
         const run = CHECKS[spec.kind] as (s: CheckSession, settings: unknown) => ReturnType<(typeof CHECKS)['page']>;
         const o = await cutOff(run(session, spec.settings));
         const earned = Math.round(spec.points * (o.score ?? (o.pass ? 1 : 0)) * 100) / 100;
