@@ -14,7 +14,7 @@ export const persists: CheckRun<'persists'> = async (session) => {
   return {
     pass: after !== undefined && after > before,
     figure: `counter ${before} before down, ${after ?? 'no answer'} after up`,
-    target: `more than ${before} after up (the visits are kept)`,
+    target: `more than ${before} after up: the visits are kept`,
   };
 };
 
