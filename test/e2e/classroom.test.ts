@@ -90,6 +90,26 @@ describe('stage-2-redundancy', () => {
   });
 });
 
+describe('stage-3-secure-monitor', () => {
+  test('the secured-monitored design passes: the database port reached from the app servers only, HTTPS with a redirect, Prometheus counting requests', () => {
+    const dir = submission('stage-3-secure-monitor', 'good', { 'lab.yaml': lab('secured-monitored') });
+    const { r, result } = check(dir);
+    expect({ code: r.code, failed: result?.checks.filter((c) => !c.pass) }).toEqual({ code: 0, failed: [] });
+    expect(byId(result, 'db-firewalled')!.figure).toBe('reached from: app-1 (app), app-2 (app)');
+    expect(byId(result, 'https')!.figure).toBe('HTTPS answered 200; HTTP answered 301 to https://www.foobar.com/');
+    expect(byId(result, 'monitor')!.figure).toMatch(/^the query answered \d/);
+  });
+
+  test('the distributed design fails each check, naming what reached the database', () => {
+    const dir = submission('stage-3-secure-monitor', 'open', { 'lab.yaml': lab('distributed') });
+    const { r, result } = check(dir);
+    expect(r.code).toBe(1);
+    expect(byId(result, 'db-firewalled')!.figure).toBe('reached from: lb (lb), web-1 (web), web-2 (web), app-1 (app), app-2 (app); not allowed: lb, web-1, web-2');
+    expect(result!.checks.map((c) => c.pass)).toEqual([false, false, false]);
+    expect(leftoversOfCheck('stage-3-secure-monitor', dir, 'distributed')).toEqual([]);
+  });
+});
+
 describe('tune-self-heal', () => {
   const start = fs.readFileSync(path.join(repoRoot, 'exercises', 'start', 'no-restart.yaml'), 'utf8');
 
