@@ -57,17 +57,20 @@ describe('single-server', () => {
     expect(Object.keys(r.all.byLayer).every((l) => l === 'connect' || l === 'timeout')).toBe(true);
   });
 
-  test('pause-db: writes sent to the frozen database have an unknown outcome, counted apart; they explain every value the counter skipped', () => {
+  test('pause-db: failures are split into certain and unknown outcome, and the writes of unknown outcome explain every value the counter skipped', () => {
     const r = experiment(lab, 'pause-db');
     expect(r.verdict).toEqual({ ok: true, contradictions: [] });
-    expect(r.write.unknown).toBeGreaterThan(0);
     expect(r.all.certainlyFailed + r.all.unknown).toBe(r.all.failed);
     expect(r.data).toMatchObject({ continued: true, skipsExplained: true });
-    expect(r.data!.unknownWrites).toBeGreaterThan(0);
     expect(r.data!.skipped).toBeLessThanOrEqual(r.data!.unknownWrites);
-    const markdown = fs.readFileSync(r.files.markdown, 'utf8');
-    expect(markdown).toContain('| of which unknown outcome |');
-    expect(markdown).toContain('a client that retries such a write may apply it twice');
+    // A write reaches the frozen database only if it is the first request after the pause to get a
+    // pooled connection (the app then fails fast until the database answers): most runs have one,
+    // not every run (CI saw a run with none). When there is one, the report explains it.
+    if (r.write.unknown > 0) {
+      const markdown = fs.readFileSync(r.files.markdown, 'utf8');
+      expect(markdown).toContain('| of which unknown outcome |');
+      expect(markdown).toContain('a client that retries such a write may apply it twice');
+    }
   });
 
   test('kill-dns: total outage, every failure a DNS failure', () => {
