@@ -59,10 +59,12 @@ export async function gradeFolder(ctx: RunContext, exercise: Exercise, folder: s
   const gradeOne = async (student: string): Promise<GradeRow> => {
     const dir = path.join(folder, student);
     let projectName: string;
+    let checkHome: string;
     try {
       const submission = submissionAt(dir);
       const { lab } = validateSubmission(exercise, submission);
-      projectName = projectNameOf(checkHomeOf(ctx.home, exercise, submission), lab.name);
+      checkHome = checkHomeOf(ctx.home, exercise, submission);
+      projectName = projectNameOf(checkHome, lab.name);
     } catch (err) {
       if (!(err instanceof ExitError) || err.code !== ExitCode.usage) throw err;
       return { student, error: `invalid: ${err.message}`, points: 0, total };
@@ -88,7 +90,7 @@ export async function gradeFolder(ctx: RunContext, exercise: Exercise, folder: s
       () => '',
       (err: Error) => `; could not remove what it started (compose project ${projectName}): ${err.message.split('\n')[0]}`,
     );
-    fs.rmSync(checkHomeOf(ctx.home, exercise, submissionAt(dir)), { recursive: true, force: true });
+    fs.rmSync(checkHome, { recursive: true, force: true });
     const lastError = stderr.trim().split('\n').filter((l) => l.startsWith('infra-lab:')).pop()?.replace(/^infra-lab: /, '');
     if (killed) return { student, error: `ended after ${options.timeLimitS + GRADE_GRACE_MS / 1000} s: its checks did not stop at the time limit${left}`, points: 0, total };
     let result: SubmissionResult | undefined;

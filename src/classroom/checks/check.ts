@@ -1,4 +1,5 @@
 import type { Lab } from '../../lab/model.js';
+import { TIMINGS } from '../../run/timings.js';
 import type { RunContext } from '../../run/context.js';
 import type { Progress } from '../../run/events.js';
 import type { LabStatus } from '../../run/labs.js';
@@ -29,4 +30,4 @@ export interface CheckSession {
 export type CheckRun<K extends CheckKind> = (session: CheckSession, settings: CheckKinds[K]) => Promise<CheckOutcome>;
 
 /** The probe's pace during checks: the defaults of every measured command. */
-export { TIMINGS } from '../../run/timings.js';
+export const PROBE_PACE = { intervalMs: TIMINGS.probeIntervalMs, timeoutMs: TIMINGS.probeTimeoutMs } as const;

@@ -2,7 +2,7 @@ import { steadyBaseline, STEADY_TIMEOUT_MS } from '../../run/experiment.js';
 import { startProbe } from '../../run/probe.js';
 import { waitUntil } from '../../run/wait.js';
 import type { CheckRun } from './check.js';
-import { TIMINGS } from './check.js';
+import { PROBE_PACE } from './check.js';
 
 /**
  * The page answers through www.<domain>: the probe resolves the name with the lab's DNS server and
@@ -13,7 +13,7 @@ export const page: CheckRun<'page'> = async (session, settings) => {
   const { ctx, lab } = session;
   const seconds = settings.seconds ?? 3;
   const target = `every request answered for ${seconds} s in a row, within ${STEADY_TIMEOUT_MS / 1000} s`;
-  const probe = await startProbe(ctx, lab, await session.status(), { intervalMs: TIMINGS.probeIntervalMs, timeoutMs: TIMINGS.probeTimeoutMs });
+  const probe = await startProbe(ctx, lab, await session.status(), PROBE_PACE);
   try {
     await waitUntil(async () => (probe.samples.length ? true : undefined), { timeoutMs: 30_000, intervalMs: 100, clock: ctx.clock, sleep: ctx.sleep });
     const from = await steadyBaseline(ctx, probe.samples, seconds * 1000);

@@ -2,7 +2,8 @@ import { byStart } from '../../measure/downtime.js';
 import type { ExperimentReport } from '../../measure/report.js';
 import { runScenario } from '../../run/experiment.js';
 import type { CheckRun, CheckSession } from './check.js';
-import { TIMINGS } from './check.js';
+import { TIMINGS } from '../../run/timings.js';
+import { PROBE_PACE } from './check.js';
 import { breakTargets, describeSelector, selectComponents } from './select.js';
 import type { CheckKinds } from '../exercise.js';
 
@@ -34,7 +35,7 @@ export async function breakAndMeasure(session: CheckSession, name: string, setti
     session.ctx,
     await session.status(),
     { name: `${mode}-${name}`, title: `${mode} ${name}`, action: { kind: 'break', component: name, mode } },
-    { holdMs: (settings.hold_s ?? TIMINGS.holdMs / 1000) * 1000, intervalMs: TIMINGS.probeIntervalMs, timeoutMs: TIMINGS.probeTimeoutMs },
+    { holdMs: (settings.hold_s ?? TIMINGS.holdMs / 1000) * 1000, ...PROBE_PACE },
     session.progress,
   );
 }

@@ -1,6 +1,7 @@
 import { failure } from '../../errors.js';
 import { runScenario } from '../../run/experiment.js';
-import { TIMINGS, type CheckRun } from './check.js';
+import { TIMINGS } from '../../run/timings.js';
+import { PROBE_PACE, type CheckRun } from './check.js';
 
 /**
  * Scaling pays: load at `from` replicas of the role's scalable component, then at `to`, through
@@ -18,7 +19,7 @@ export const throughput: CheckRun<'throughput'> = async (session, settings) => {
     session.ctx,
     await session.status(),
     { name: `scale-${c.name}`, title: `scale ${c.name} from ${from} to ${to}`, action: { kind: 'scale', component: c.name, from, to } },
-    { holdMs: TIMINGS.holdMs, intervalMs: TIMINGS.probeIntervalMs, timeoutMs: TIMINGS.probeTimeoutMs },
+    { holdMs: TIMINGS.holdMs, ...PROBE_PACE },
     session.progress,
   );
   const t = report.throughput;
