@@ -277,7 +277,12 @@ export class DockerodeRuntime implements Runtime {
   }
 
   async removeNetwork(name: string): Promise<void> {
-    await this.docker.getNetwork(name).remove();
+    try {
+      await this.docker.getNetwork(name).remove();
+    } catch (err) {
+      // 404: already gone (an interrupted up's own clean-up may remove it at the same time).
+      if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+    }
   }
 
   async removeVolume(name: string): Promise<void> {
