@@ -67,4 +67,18 @@ if ! docker info >/dev/null 2>&1; then
   done
   docker info >/dev/null 2>&1 || { echo "dockerd did not start; see /var/log/infra-lab-dockerd.log" >&2; exit 3; }
 fi
+# Containers under a dockerd started by hand (cgroupfs driver, no systemd) share one CPU weight in the
+# /docker cgroup, and every process of the host outside it weighs as much as all of them together. A
+# burst on the host (the CLI or a test runner starting, the engine starting a container) then starves
+# the whole lab: on two cores, requests that take 10 ms took over a second, and a measurement counted
+# failures the lab's design did not cause. Eight times the default weight lets the lab serve through
+# such bursts; engines under systemd keep their own slices and are left alone.
+if [ "$(docker info --format '{{.CgroupDriver}}')" = cgroupfs ]; then
+  if [ -d /sys/fs/cgroup/cpu ]; then   # cgroup v1
+    mkdir -p /sys/fs/cgroup/cpu/docker && echo 8192 > /sys/fs/cgroup/cpu/docker/cpu.shares
+  elif [ -f /sys/fs/cgroup/cgroup.controllers ]; then   # cgroup v2
+    echo +cpu > /sys/fs/cgroup/cgroup.subtree_control
+    mkdir -p /sys/fs/cgroup/docker && echo 800 > /sys/fs/cgroup/docker/cpu.weight
+  fi
+fi
 echo "docker $(docker version --format '{{.Server.Version}}'), docker-compose $(docker-compose version --short 2>/dev/null), docker compose $(docker compose version --short 2>/dev/null)"

@@ -22,8 +22,25 @@ export async function watched(lab: LiveLab, url: string, args: string[]): Promis
   const r = await lab.runAsync([...args, '--timeout', '1000', '--json']);
   await sleep(1000);
   const user = await probe.stop();
-  if (r.code !== 0) throw new Error(`infra-lab ${args.join(' ')} exited ${r.code}:\n${r.stderr}\n${r.stdout.slice(0, 3000)}`);
+  if (r.code !== 0) throw new Error(`infra-lab ${args.join(' ')} exited ${r.code}:\n${r.stderr}\n${failureSummary(r.stdout, user)}`);
   return { user, report: JSON.parse(r.stdout) as Report };
+}
+
+/** What a failed run saw, short enough to read in a CI log: the verdict, the counts and each failed request. */
+function failureSummary(stdout: string, user: UserRequest[]): string {
+  const userFailed = user.filter((r) => !r.ok).map((r) => `user ${r.path}: ${r.error ?? `HTTP ${r.status}`} after ${Math.round(r.ms)} ms`);
+  let report: Report & { faultAt?: number; samples?: { t: number; ms: number; ok: boolean; kind: string; layer?: string; detail?: string; status?: number }[]; events?: { ms: number; action: string; service: string }[] };
+  try {
+    report = JSON.parse(stdout);
+  } catch {
+    return [stdout.slice(0, 3000), ...userFailed].join('\n');
+  }
+  const faultAt = report.faultAt ?? 0;
+  const probeFailed = (report.samples ?? [])
+    .filter((s) => !s.ok)
+    .map((s) => `probe ${s.kind} at ${s.t - faultAt} ms after the fault: ${s.layer} ${s.status ?? ''} ${s.detail ?? ''} after ${Math.round(s.ms)} ms`);
+  const events = (report.events ?? []).filter((e) => !e.action.startsWith('exec_')).map((e) => `${e.ms} ms: ${e.service} ${e.action}`);
+  return [JSON.stringify(report.verdict), ...events, ...probeFailed, ...userFailed].join('\n');
 }
 
 /** Not one request failed or took 1 s, for the user or for infra-lab's probe. */
