@@ -3,11 +3,7 @@ import { useLiveLab } from '../helpers/live.js';
 
 jest.setTimeout(600_000);
 
-/**
- * The acceptance test of scaling out without a dropped request (npm run test:acceptance runs
- * this folder). Not yet part of npm test: under Compose v2 it passed once, then lost 15 requests
- * while replicas were added in a run alone; it joins npm test once it passes every time.
- */
+/** Scaling out the app tier of scale-up: throughput grows with the replicas, and no request fails meanwhile. */
 interface Report {
   all: { sent: number; failed: number };
   throughput?: { before: { replicas: number }; after: { replicas: number }; ratio: number };
