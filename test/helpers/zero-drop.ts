@@ -1,5 +1,6 @@
 import { expect } from '@jest/globals';
 import type { LiveLab } from './live.js';
+import type { ExperimentReport } from '../../src/measure/report.js';
 import { summarize, userProbe, type UserRequest } from './user-probe.mjs';
 
 /**
@@ -29,7 +30,7 @@ export async function watched(lab: LiveLab, url: string, args: string[]): Promis
 /** What a failed run saw, short enough to read in a CI log: the verdict, the counts and each failed request. */
 function failureSummary(stdout: string, user: UserRequest[]): string {
   const userFailed = user.filter((r) => !r.ok).map((r) => `user ${r.path}: ${r.error ?? `HTTP ${r.status}`} after ${Math.round(r.ms)} ms`);
-  let report: Report & { faultAt?: number; samples?: { t: number; ms: number; ok: boolean; kind: string; layer?: string; detail?: string; status?: number }[]; events?: { ms: number; action: string; service: string }[] };
+  let report: Partial<ExperimentReport>;
   try {
     report = JSON.parse(stdout);
   } catch {
@@ -38,7 +39,7 @@ function failureSummary(stdout: string, user: UserRequest[]): string {
   const faultAt = report.faultAt ?? 0;
   const probeFailed = (report.samples ?? [])
     .filter((s) => !s.ok)
-    .map((s) => `probe ${s.kind} at ${s.t - faultAt} ms after the fault: ${s.layer} ${s.status ?? ''} ${s.detail ?? ''} after ${Math.round(s.ms)} ms`);
+    .map((s) => `probe ${s.kind} at ${Math.round(s.t - faultAt)} ms after the fault: ${s.layer} ${s.status ?? ''} ${s.detail ?? ''} after ${Math.round(s.ms)} ms`);
   const events = (report.events ?? []).filter((e) => !e.action.startsWith('exec_')).map((e) => `${e.ms} ms: ${e.service} ${e.action}`);
   return [JSON.stringify(report.verdict), ...events, ...probeFailed, ...userFailed].join('\n');
 }
