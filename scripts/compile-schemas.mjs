@@ -1,16 +1,17 @@
-// Precompiles the JSON schemas of the files people write (labs, exercises, answers) into validators,
-// with Ajv's standalone code: a command that reads a lab then neither loads Ajv's compiler nor
-// compiles the schema (135 ms of the 490 ms `infra-lab labs` took). Each validator carries the digest
-// of the schema text it was made from; at run time a validator whose schema changed since is not used
-// (src/lab/yaml-document.ts, loadValidator). Runs after tsc, with the options the compiled code uses.
+// Precompiles every JSON schema in schema/ (the files people write: labs, exercises, answers) into
+// a validator, with Ajv's standalone code: a command that reads a lab then neither loads Ajv's
+// compiler nor compiles the schema (135 ms of the 490 ms `infra-lab labs` took). Each validator
+// carries the digest of the schema text it was made from; at run time a validator whose schema changed
+// since is not used (src/lab/yaml-document.ts, loadValidator). Runs after tsc, with the same options.
 import fs from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 import { AJV_OPTIONS, precompiledValidatorFile, schemaDigest } from '../dist/lab/yaml-document.js';
+import { packageRoot } from '../dist/paths.js';
 
-const schemaDir = path.resolve(import.meta.dirname, '..', 'schema');
-for (const name of ['lab.schema.json', 'exercise.schema.json', 'answers.schema.json']) {
+const schemaDir = path.join(packageRoot, 'schema');
+for (const name of fs.readdirSync(schemaDir).filter((f) => f.endsWith('.json'))) {
   const file = path.join(schemaDir, name);
   const text = fs.readFileSync(file, 'utf8');
   const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true } });
