@@ -6,6 +6,7 @@ import { DIAGRAM_FORMATS } from '../report/diagram.js';
 import { FAULT_MODES, STRATEGIES } from '../lab/model.js';
 import type { RunContext } from '../run/context.js';
 import { TIMINGS } from '../run/timings.js';
+import { FAULT_RANGES, parseRate, parseTime } from '../lab/quantities.js';
 import type { Output } from './output.js';
 
 /**
@@ -60,6 +61,14 @@ const range = (min: number, max: number) => `${min} to ${max}`;
 export const wholeNumber = (min: number, max: number) => (value: string) => {
   const n = Number(value);
   if (!/^\d{1,9}$/.test(value) || n < min || n > max) throw new InvalidArgumentError(`a whole number from ${range(min, max)}`);
+  return n;
+};
+
+/** A time or a rate as people write them (lab/quantities.ts), within its range. */
+const quantity = (parse: (text: string) => number | undefined, key: keyof typeof FAULT_RANGES, what: string) => (value: string) => {
+  const n = parse(value);
+  const { min, max } = FAULT_RANGES[key];
+  if (n === undefined || n < min || n > max) throw new InvalidArgumentError(`${what}, from ${min} to ${max} ${key === 'rateKbit' ? 'kbit/s' : 'ms'}`);
   return n;
 };
 
@@ -168,9 +177,15 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
     });
 
   command('break')
-    .description('break a component of a running lab: kill, stop, crash, pause or disconnect it')
-    .argument('<component>', 'a component (web, db, ...) or one replica of a scaled one (app.2)')
+    .description('break a component of a running lab, or a whole server: kill, stop, crash, pause or disconnect it, or slow, thin, lose or cut its network')
+    .argument('[component]', 'a component (web, db, ...) or one replica of a scaled one (app.2)')
+    .option('--server <server>', 'every component the lab places on this server, together (modes kill, stop, pause, disconnect)')
     .addOption(new Option('--mode <mode>', 'how it breaks').choices(FAULT_MODES as unknown as string[]).default('kill'))
+    .option('--delay <time>', `latency: added to each answer, like 300ms or 1s (${FAULT_RANGES.delayMs.min} ms to ${FAULT_RANGES.delayMs.max / 1000} s)`, quantity(parseTime, 'delayMs', 'a time like 300ms or 1.5s'))
+    .option('--jitter <time>', 'latency: up to this much more or less, at random (default 0ms)', quantity(parseTime, 'jitterMs', 'a time like 50ms'))
+    .option('--percent <n>', `loss: the share of packets dropped, ${range(FAULT_RANGES.percent.min, FAULT_RANGES.percent.max)}`, wholeNumber(FAULT_RANGES.percent.min, FAULT_RANGES.percent.max))
+    .option('--rate <rate>', 'bandwidth: the rate it may send at, like 1mbit or 500kbit', quantity(parseRate, 'rateKbit', 'a rate like 1mbit or 500kbit'))
+    .option('--to <component>', 'partition: the component it is cut off from, in both directions')
     .addOption(labOption())
     .option('--json', 'print JSON')
     .action(async (component, opts) => (await commands.faults()).breakCommand(component, opts, await context(), output));
@@ -178,6 +193,7 @@ export function buildProgram(output: Output, context: () => Promise<RunContext>)
   command('heal')
     .description('undo what break did and wait until healthy again')
     .argument('[components...]', 'the components to heal')
+    .option('--server <server>', 'every component the lab places on this server')
     .option('--all', 'heal everything that is broken')
     .addOption(labOption())
     .option('--json', 'print JSON')

@@ -64,13 +64,20 @@ export function formatReport(r: ExperimentReport): string[] {
   if (versions) lines.push(`  versions answering: ${versions}`);
   if (r.all.unknown) lines.push(`  ${UNKNOWN_OUTCOME_WHY}`);
   if (r.data) lines.push(`  data: ${dataLine(r.data)}`);
-  lines.push('', '  timeline (one row per second; . ok, D dns, C connect, T timeout, H http, B database):');
+  if (r.injectedBy) lines.push(`  the fault was injected with ${r.injectedBy}`);
+  lines.push('', '  latency of successful requests, p50 / p95 / p99:');
+  for (const p of r.phases) lines.push(`  ${p.name.padEnd(11)} ${p.latencyMs ? `${p.latencyMs.p50} / ${p.latencyMs.p95} / ${p.latencyMs.p99} ms` : 'none succeeded'}  (${p.sent - p.failed} of ${p.sent})`);
+  lines.push('', '  timeline (one row per second; . ok, D dns, C connect, T timeout, H http, B database; p50 / p95 of the successes):');
   for (const b of r.timeline) {
     const fails = Object.entries(b.layers)
       .map(([l, n]) => `${LAYER_MARK[l as keyof typeof LAYER_MARK]}${n}`)
       .join(' ');
     const t = b.second * 1000 + r.startedAt - r.faultAt;
-    lines.push(`  ${(t >= 0 ? '+' : '') + (t / 1000).toFixed(0).padStart(3)} s  ${'.'.repeat(Math.min(40, Math.round(((b.sent - b.failed) / Math.max(1, b.sent)) * 20))).padEnd(20)}  ${b.sent - b.failed}/${b.sent} ok${fails ? `  ${fails}` : ''}${b.unknown ? ` (${b.unknown} of unknown outcome)` : ''}`);
+    const latency = b.latencyMs ? `${b.latencyMs.p50} / ${b.latencyMs.p95} ms` : '';
+    const second = Math.round(t / 1000);
+    lines.push(
+      `  ${`${second >= 0 ? '+' : '-'}${Math.abs(second)}`.padStart(4)} s  ${'.'.repeat(Math.min(40, Math.round(((b.sent - b.failed) / Math.max(1, b.sent)) * 20))).padEnd(20)}  ${`${b.sent - b.failed}/${b.sent} ok`.padEnd(10)}${latency.padEnd(14)}${fails ? `  ${fails}` : ''}${b.unknown ? ` (${b.unknown} of unknown outcome)` : ''}`.trimEnd(),
+    );
   }
   const shown = r.events.filter((e) => !e.action.startsWith('exec_'));
   if (shown.length) {

@@ -200,6 +200,7 @@ export class DockerodeRuntime implements Runtime {
       AttachStdin: true,
       HostConfig: {
         NetworkMode: spec.network,
+        CapAdd: spec.capAdd,
         Binds: Object.entries(spec.binds).map(([host, inside]) => `${host}:${inside}:ro`),
         AutoRemove: true,
         Init: true,
@@ -224,6 +225,37 @@ export class DockerodeRuntime implements Runtime {
     });
     await container.start();
     return { id: container.id, finished };
+  }
+
+  async logs(id: string): Promise<string> {
+    const raw = (await this.docker.getContainer(id).logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
+    const chunks: Buffer[] = [];
+    const sink = new PassThrough();
+    sink.on('data', (c: Buffer) => chunks.push(c));
+    const source = new PassThrough();
+    this.docker.modem.demuxStream(source, sink, sink);
+    source.end(raw);
+    await new Promise((resolve) => setImmediate(resolve));
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  async startContainer(spec: ContainerSpec): Promise<string> {
+    const container = await this.docker.createContainer({
+      name: spec.name,
+      Image: spec.image,
+      Cmd: spec.cmd,
+      ...(spec.user ? { User: spec.user } : {}),
+      Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+      Labels: spec.labels,
+      HostConfig: {
+        NetworkMode: spec.network,
+        CapAdd: spec.capAdd,
+        Binds: Object.entries(spec.binds).map(([host, inside]) => `${host}:${inside}:ro`),
+        Init: true,
+      },
+    });
+    await container.start();
+    return container.id;
   }
 
   async cloneContainer(

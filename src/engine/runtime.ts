@@ -81,6 +81,13 @@ export interface Runtime {
    * in any way (SIGKILL too): the program inside must exit then, and the engine removes it.
    */
   runContainer(spec: ContainerSpec, onLine: (line: string, stream: 'stdout' | 'stderr') => void): Promise<RunningContainer>;
+  /**
+   * Creates and starts a helper container that outlives this process (a network fault lasts until
+   * heal); resolves with its id. Whoever started it removes it.
+   */
+  startContainer(spec: ContainerSpec): Promise<string>;
+  /** A container's output so far, stdout and stderr together. */
+  logs(id: string): Promise<string>;
   /** Removes a container, running or not; one that is already gone is no error. */
   remove(id: string): Promise<void>;
   removeNetwork(name: string): Promise<void>;
@@ -121,7 +128,10 @@ export interface ContainerSpec {
   cmd: string[];
   env: Record<string, string>;
   labels: Record<string, string>;
+  /** A network's name, or container:<id> to share that container's network namespace. */
   network: string;
+  /** Capabilities added to the engine's default set (NET_ADMIN for network faults). */
+  capAdd?: string[];
   /** host folder -> container folder, read-only */
   binds: Record<string, string>;
   /** The user to run as, when not the image's. */

@@ -1,83 +1,51 @@
-import type { FaultMode } from '../lab/model.js';
-import type { ContainerInfo, NetworkAttachment, Runtime } from '../engine/runtime.js';
-import { failure, usageError } from '../errors.js';
+import type { FaultMode, FaultOptions } from '../lab/model.js';
+import type { ContainerInfo, Runtime } from '../engine/runtime.js';
+import { usageError } from '../errors.js';
+import type { ContainerFault, InjectContext } from './mode.js';
+import { FAULT_MODE_SPECS } from './modes/index.js';
 
 /** A break that is in force: what was done to which containers, so that heal can undo it. */
 export interface Fault {
   component: string;
   mode: FaultMode;
+  options?: FaultOptions;
+  /** Set when the component was broken with its whole server (break --server). */
+  server?: string;
   /** ms since 1970 */
   at: number;
-  containers: { id: string; name: string; attachments?: NetworkAttachment[] }[];
+  containers: ContainerFault[];
 }
 
-/**
- * Breaks containers of a component in one of five ways:
- * - kill: SIGKILL through the Engine API; Docker counts it as a manual stop, so the restart policy leaves it down;
- * - stop: a graceful stop (SIGTERM, then SIGKILL after 10 s);
- * - crash: the service's process is killed from inside; PID 1 (docker-init) then exits as after a real
- *   crash, and the restart policy brings the container back (PID 1 itself ignores signals sent from
- *   inside its container, so killing it directly does nothing);
- * - pause: frozen by the cgroup freezer: connections hang instead of being refused;
- * - disconnect: cut from all its networks (addresses and aliases are kept, for heal).
- */
-export async function injectFault(runtime: Runtime, component: string, mode: FaultMode, targets: ContainerInfo[], clock: () => number): Promise<Fault> {
-  const fault: Fault = { component, mode, at: clock(), containers: [] };
-  for (const c of targets) {
-    const entry: Fault['containers'][number] = { id: c.id, name: c.name };
-    switch (mode) {
-      case 'kill':
-        await runtime.kill(c.id, 'SIGKILL');
-        break;
-      case 'stop':
-        await runtime.stop(c.id);
-        break;
-      case 'crash': {
-        const r = await runtime
-          .exec(c.id, ['sh', '-c', 'kill -KILL $(cat /proc/1/task/1/children)'])
-          .catch((err: Error) => ({ exitCode: -1, output: err.message }));
-        if (r.exitCode !== 0)
-          throw failure(`could not crash ${c.name}: ${r.output.trim() || `exit ${r.exitCode}`} (crash needs a shell in the container and docker-init as PID 1; use --mode kill)`);
-        break;
-      }
-      case 'pause':
-        await runtime.pause(c.id);
-        break;
-      case 'disconnect':
-        entry.attachments = await runtime.attachments(c.id);
-        for (const a of entry.attachments) await runtime.disconnect(a.network, c.id);
-        break;
-    }
-    fault.containers.push(entry);
-  }
+/** Breaks every container of a component in one of the modes of faults/modes/. */
+export async function injectFault(ctx: InjectContext, component: string, mode: FaultMode, targets: ContainerInfo[], clock: () => number, options: FaultOptions = {}): Promise<Fault> {
+  const spec = FAULT_MODE_SPECS[mode];
+  const fault: Fault = { component, mode, ...(spec.options.length ? { options } : {}), at: clock(), containers: [] };
+  for (const c of targets) fault.containers.push(await spec.inject(ctx, c, options));
   return fault;
 }
 
-/** Undoes a fault: start what was killed or stopped, unpause, reconnect. A crash heals itself. */
+/** Undoes a fault: what its mode did to each container, and only that. */
 export async function undoFault(runtime: Runtime, fault: Fault): Promise<void> {
-  for (const c of fault.containers) {
-    switch (fault.mode) {
-      case 'kill':
-      case 'stop':
-        await runtime.start(c.id).catch(ignoreAlready);
-        break;
-      case 'pause':
-        await runtime.unpause(c.id).catch(ignoreAlready);
-        break;
-      case 'disconnect':
-        for (const a of c.attachments ?? []) await runtime.connect(a.network, c.id, { ipv4: a.ipv4, aliases: a.aliases }).catch(ignoreAlready);
-        break;
-      case 'crash':
-        break;
-    }
-  }
+  for (const c of fault.containers) await FAULT_MODE_SPECS[fault.mode].undo(runtime, c);
 }
 
-/** Starting a running container or unpausing a running one: the engine answers 304 or 409; the goal is met. */
-function ignoreAlready(err: { statusCode?: number; message?: string }) {
-  if (err.statusCode === 304 || err.statusCode === 409 || /already|not paused|is not paused/i.test(err.message ?? '')) return;
-  throw err;
+/**
+ * The options a mode needs, all of them, and no option of another mode: `--percent` on a latency
+ * fault is a mistake worth a word, not something to ignore.
+ */
+export function checkFaultOptions(mode: FaultMode, options: FaultOptions): FaultOptions {
+  const takes = FAULT_MODE_SPECS[mode].options;
+  const given = (Object.keys(options) as (keyof FaultOptions)[]).filter((k) => options[k] !== undefined);
+  const stray = given.filter((k) => !takes.includes(k));
+  if (stray.length) throw usageError(`${stray.map(optionName).join(', ')} ${stray.length > 1 ? 'do' : 'does'} not apply to --mode ${mode}${takes.length ? `; it takes ${takes.map(optionName).join(', ')}` : ''}`);
+  const missing = takes.filter((k) => options[k] === undefined && !(k in OPTION_DEFAULTS));
+  if (missing.length) throw usageError(`--mode ${mode} needs ${missing.map(optionName).join(' and ')}`);
+  return Object.fromEntries(takes.map((k) => [k, options[k] ?? OPTION_DEFAULTS[k]]));
 }
+
+const OPTION_DEFAULTS: Partial<FaultOptions> = { jitterMs: 0 };
+const OPTION_NAMES: Record<keyof FaultOptions, string> = { delayMs: '--delay', jitterMs: '--jitter', percent: '--percent', rateKbit: '--rate', peer: '--to' };
+const optionName = (k: keyof FaultOptions) => OPTION_NAMES[k];
 
 const REPLICA = /^(.+)\.(\d+)$/;
 

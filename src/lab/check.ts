@@ -1,4 +1,5 @@
-import type { Role } from './model.js';
+import { SERVER_FAULT_MODES, type Role } from './model.js';
+import { FAULT_RANGES, inRange, parseRate, parseTime } from './quantities.js';
 import type { RawLab } from './defaults.js';
 import { closest } from './suggest.js';
 
@@ -138,6 +139,18 @@ export function checkLab(lab: RawLab): Problem[] {
     for (const k of ['break', 'restart', 'scale'] as const) {
       const target = s[k]?.component;
       if (target !== undefined) ref(['scenarios', i, k, 'component'], target, `the component of a ${k} scenario`);
+    }
+    if (s.break?.to !== undefined) ref(['scenarios', i, 'break', 'to'], s.break.to, 'the peer of a partition');
+    const servers = new Set((lab.components ?? []).map((c) => c.server ?? c.name));
+    if (s.break?.server !== undefined && !servers.has(s.break.server))
+      add(['scenarios', i, 'break', 'server'], `scenarios[${i}].break.server: no component is on '${s.break.server}'; servers: ${[...servers].join(', ')}`);
+    if (s.break?.server !== undefined && !(SERVER_FAULT_MODES as readonly string[]).includes(s.break.mode ?? 'kill'))
+      add(['scenarios', i, 'break', 'mode'], `scenarios[${i}].break.mode: a server can be broken with ${SERVER_FAULT_MODES.join(', ')}`);
+    for (const [field, key, parse] of [['delay', 'delayMs', parseTime], ['jitter', 'jitterMs', parseTime], ['rate', 'rateKbit', parseRate]] as const) {
+      const text = s.break?.[field];
+      const n = text === undefined ? undefined : parse(text);
+      if (n !== undefined && !inRange(key, n))
+        add(['scenarios', i, 'break', field], `scenarios[${i}].break.${field}: ${text} is outside ${FAULT_RANGES[key].min} to ${FAULT_RANGES[key].max} ${key === 'rateKbit' ? 'kbit/s' : 'ms'}`);
     }
     if (s.scale) {
       const c = byName.get(s.scale.component);

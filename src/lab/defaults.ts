@@ -1,4 +1,5 @@
-import type { BalanceAlgorithm, Component, DnsRecord, FaultMode, HealthCheck, Lab, ProxySettings, RestartPolicy, Role, Scenario, ScenarioAction } from './model.js';
+import { parseRate, parseTime } from './quantities.js';
+import type { BalanceAlgorithm, Component, DnsRecord, FaultMode, FaultOptions, ServerFaultMode, HealthCheck, Lab, ProxySettings, RestartPolicy, Role, Scenario, ScenarioAction } from './model.js';
 
 /** A lab file as written, after schema validation: snake_case fields, defaults not yet applied. */
 export interface RawComponent {
@@ -46,7 +47,7 @@ export const KNOB_DEFAULTS: {
 export interface RawScenario {
   name: string;
   title: string;
-  break?: { component: string; mode?: FaultMode };
+  break?: { component?: string; server?: string; mode?: FaultMode; delay?: string; jitter?: string; percent?: number; rate?: string; to?: string };
   restart?: { component: string };
   deploy?: { strategy: 'recreate' | 'rolling' | 'blue-green' };
   scale?: { component: string; from: number; to: number };
@@ -133,7 +134,18 @@ function toRecord(r: RawLab['dns']['records'][number]): DnsRecord {
 
 /** Exactly one action key is present (checked in check.ts). */
 export function toAction(s: RawScenario): ScenarioAction {
-  if (s.break) return { kind: 'break', component: s.break.component, mode: s.break.mode ?? 'kill' };
+  if (s.break?.server !== undefined) return { kind: 'break-server', server: s.break.server, mode: (s.break.mode ?? 'kill') as ServerFaultMode };
+  if (s.break) {
+    const b = s.break;
+    const options: FaultOptions = {
+      ...(b.delay !== undefined ? { delayMs: parseTime(b.delay) } : {}),
+      ...(b.jitter !== undefined ? { jitterMs: parseTime(b.jitter) } : {}),
+      ...(b.percent !== undefined ? { percent: b.percent } : {}),
+      ...(b.rate !== undefined ? { rateKbit: parseRate(b.rate) } : {}),
+      ...(b.to !== undefined ? { peer: b.to } : {}),
+    };
+    return { kind: 'break', component: b.component!, mode: b.mode ?? 'kill', ...(Object.keys(options).length ? { options } : {}) };
+  }
   if (s.restart) return { kind: 'restart', component: s.restart.component };
   if (s.deploy) return { kind: 'deploy', strategy: s.deploy.strategy };
   return { kind: 'scale', ...s.scale! };

@@ -6,8 +6,27 @@
 export const ROLES = ['dns', 'lb', 'web', 'app', 'db', 'monitor'] as const;
 export type Role = (typeof ROLES)[number];
 
-export const FAULT_MODES = ['kill', 'stop', 'crash', 'pause', 'disconnect'] as const;
+/** How a component can be broken; each has its module in src/faults/modes/, which the registry there requires. */
+export const FAULT_MODES = ['kill', 'stop', 'crash', 'pause', 'disconnect', 'latency', 'loss', 'bandwidth', 'partition'] as const;
 export type FaultMode = (typeof FAULT_MODES)[number];
+
+/** The modes that make sense for a whole machine: it dies, shuts down, freezes or loses its network. */
+export const SERVER_FAULT_MODES = ['kill', 'stop', 'pause', 'disconnect'] as const satisfies readonly FaultMode[];
+export type ServerFaultMode = (typeof SERVER_FAULT_MODES)[number];
+
+/** The settings of the network fault modes; each mode takes some of them (see its module). */
+export interface FaultOptions {
+  /** latency: added to each answer of the component. */
+  delayMs?: number;
+  /** latency: up to this much more or less, at random. */
+  jitterMs?: number;
+  /** loss: the share of the component's packets dropped. */
+  percent?: number;
+  /** bandwidth: the rate the component may send at, kbit/s. */
+  rateKbit?: number;
+  /** partition: the component cut off from this one, in both directions. */
+  peer?: string;
+}
 
 /** How `deploy` ships new code; a deploy scenario names one. */
 export const STRATEGIES = ['recreate', 'rolling', 'blue-green'] as const;
@@ -130,10 +149,14 @@ export interface Expectation {
   writes?: 'ok' | 'fail';
   /** For scale scenarios: requests/s after scaling over before, at least. */
   min_throughput_ratio?: number;
+  /** true: while broken, the p95 latency of successful requests is at least SLOWER_BY_MS above the baseline's; false: it is not. */
+  slower?: boolean;
 }
 
 export type ScenarioAction =
-  | { kind: 'break'; component: string; mode: FaultMode }
+  | { kind: 'break'; component: string; mode: FaultMode; options?: FaultOptions }
+  /** Every component the lab places on the server, broken together, as when the machine goes away. */
+  | { kind: 'break-server'; server: string; mode: ServerFaultMode }
   | { kind: 'restart'; component: string }
   | { kind: 'deploy'; strategy: Strategy }
   | { kind: 'scale'; component: string; from: number; to: number };
@@ -166,3 +189,24 @@ export const component = (lab: Lab, name: string): Component | undefined =>
 
 export const componentsWithRole = (lab: Lab, role: Role): Component[] =>
   lab.components.filter((c) => c.role === role);
+
+/** A scenario's action in a few words, for listings, reports and charts. */
+export function describeAction(a: ScenarioAction): string {
+  switch (a.kind) {
+    case 'break': {
+      const o = a.options ?? {};
+      const how = [o.delayMs !== undefined ? `${o.delayMs} ms${o.jitterMs ? ` ± ${o.jitterMs} ms` : ''}` : '', o.percent !== undefined ? `${o.percent} %` : '', o.rateKbit !== undefined ? `${o.rateKbit} kbit/s` : '', o.peer !== undefined ? `from ${o.peer}` : '']
+        .filter(Boolean)
+        .join(' ');
+      return `${a.mode} ${a.component}${how ? ` ${how}` : ''}`;
+    }
+    case 'break-server':
+      return `${a.mode} server ${a.server}`;
+    case 'restart':
+      return `restart ${a.component}`;
+    case 'deploy':
+      return `deploy, ${a.strategy}`;
+    case 'scale':
+      return `scale ${a.component} ${a.from} -> ${a.to}`;
+  }
+}

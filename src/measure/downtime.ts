@@ -26,6 +26,8 @@ export interface Outage {
  */
 export interface Summary {
   sent: number;
+  /** How long the successful requests took; absent when none succeeded. */
+  latencyMs?: Percentiles;
   failed: number;
   unknown: number;
   certainlyFailed: number;
@@ -35,6 +37,21 @@ export interface Summary {
   longestMs: number;
   totalMs: number;
   byLayer: Partial<Record<FailureLayer, number>>;
+}
+
+/** Latency of successful requests: what a user waited for an answer that came. */
+export interface Percentiles {
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+/** The nearest-rank percentiles of the successful requests' durations; undefined when none succeeded. */
+export function latency(samples: readonly Sample[]): Percentiles | undefined {
+  const ms = samples.filter((s) => s.ok).map((s) => s.ms).sort((a, b) => a - b);
+  if (ms.length === 0) return undefined;
+  const at = (p: number) => Math.round(ms[Math.min(ms.length - 1, Math.ceil((p / 100) * ms.length) - 1)]);
+  return { p50: at(50), p95: at(95), p99: at(99) };
 }
 
 export const byStart = (samples: readonly Sample[]) => [...samples].sort((a, b) => a.t - b.t || a.seq - b.seq);
@@ -87,8 +104,10 @@ export function summarize(samples: readonly Sample[], until?: number): Summary {
   for (const s of failedSamples) if (s.layer) byLayer[s.layer] = (byLayer[s.layer] ?? 0) + 1;
   const o = outages(samples, until);
   const unknown = failedSamples.filter((s) => s.unknown).length;
+  const latencyMs = latency(samples);
   return {
     sent: samples.length,
+    ...(latencyMs ? { latencyMs } : {}),
     failed: failedSamples.length,
     unknown,
     certainlyFailed: failedSamples.length - unknown,
@@ -127,15 +146,19 @@ export interface SecondBucket {
   failed: number;
   unknown: number;
   layers: Partial<Record<FailureLayer, number>>;
+  /** Of the successful requests that started in this second. */
+  latencyMs?: Percentiles;
 }
 
 /** Requests per second of the window, by the second their request started. */
 export function timeline(samples: readonly Sample[], from: number, to: number): SecondBucket[] {
   const seconds = Math.max(1, Math.ceil((to - from) / 1000));
   const buckets: SecondBucket[] = Array.from({ length: seconds }, (_, second) => ({ second, sent: 0, failed: 0, unknown: 0, layers: {} }));
+  const inSecond: Sample[][] = buckets.map(() => []);
   for (const s of samples) {
     const i = Math.floor((s.t - from) / 1000);
     if (i < 0 || i >= seconds) continue;
+    inSecond[i].push(s);
     buckets[i].sent++;
     if (!s.ok) {
       buckets[i].failed++;
@@ -143,6 +166,10 @@ export function timeline(samples: readonly Sample[], from: number, to: number): 
       if (s.layer) buckets[i].layers[s.layer] = (buckets[i].layers[s.layer] ?? 0) + 1;
     }
   }
+  buckets.forEach((b, i) => {
+    const l = latency(inSecond[i]);
+    if (l) b.latencyMs = l;
+  });
   return buckets;
 }
 

@@ -2,7 +2,8 @@ import type { FailureLayer, Lab, Scenario } from '../lab/model.js';
 import type { EngineEvent } from '../engine/runtime.js';
 import type { Flavor } from '../render/flavors.js';
 import { baseComponent } from '../faults/faults.js';
-import { summarize, timeline, timeToDetect, timeToRecover, byStart, type SecondBucket, type Summary } from './downtime.js';
+import { FAULT_MODE_SPECS } from '../faults/modes/index.js';
+import { latency, summarize, timeline, timeToDetect, timeToRecover, byStart, type Percentiles, type SecondBucket, type Summary } from './downtime.js';
 import type { Sample } from './sample.js';
 
 /**
@@ -21,6 +22,8 @@ export interface ExperimentReport {
   scenario: string;
   title: string;
   action: Scenario['action'];
+  /** Network faults: what acted in the target's namespace (netem, nfqueue, iptables, tbf). */
+  injectedBy?: string;
   /** Absent for a measured maintenance command (restart, deploy) that no scenario describes. */
   expect?: Scenario['expect'];
   flavor: Flavor;
@@ -36,6 +39,8 @@ export interface ExperimentReport {
   timeToDetectMs?: number;
   timeToRecoverMs?: number;
   timeline: SecondBucket[];
+  /** Before the fault, while it lasted (until the heal, or the end for an action that is not healed), and after the heal. */
+  phases: Phase[];
   /** The engine's own record, times relative to the fault. */
   events: { ms: number; action: string; service: string; container: string }[];
   /** The broken component as the engine saw it: from its first stop event to healthy (or started) again. */
@@ -51,6 +56,33 @@ export interface ExperimentReport {
   samples?: Sample[];
 }
 
+export interface Phase {
+  name: 'baseline' | 'broken' | 'after heal';
+  /** ms relative to the fault */
+  fromMs: number;
+  toMs: number;
+  sent: number;
+  failed: number;
+  latencyMs?: Percentiles;
+}
+
+/** How much slower the p95 of successful requests must be while broken than in the baseline for `slower: true`. */
+export const SLOWER_BY_MS = 100;
+
+/** The phases of a measurement, by the moment each request started. */
+export function phasesOf(samples: readonly Sample[], m: Pick<Measurement, 'startedAt' | 'faultAt' | 'healAt' | 'endedAt'>): Phase[] {
+  const bounds: [Phase['name'], number, number][] = [
+    ['baseline', m.startedAt, m.faultAt],
+    ['broken', m.faultAt, m.healAt ?? m.endedAt],
+    ...(m.healAt !== undefined ? [['after heal', m.healAt, m.endedAt] as [Phase['name'], number, number]] : []),
+  ];
+  return bounds.map(([name, from, to]) => {
+    const inside = samples.filter((s) => s.t >= from && s.t < to);
+    const latencyMs = latency(inside);
+    return { name, fromMs: Math.round(from - m.faultAt), toMs: Math.round(to - m.faultAt), sent: inside.length, failed: inside.filter((s) => !s.ok).length, ...(latencyMs ? { latencyMs } : {}) };
+  });
+}
+
 export interface ThroughputPoint {
   replicas: number;
   requestsPerSecond: number;
@@ -59,7 +91,8 @@ export interface ThroughputPoint {
   limit: string;
 }
 
-const STOP_ACTIONS = new Set(['kill', 'die', 'stop', 'pause', 'disconnect']);
+/** The engine events by which the engine sees a component go down, from every fault mode. */
+const STOP_ACTIONS = new Set(Object.values(FAULT_MODE_SPECS).flatMap((m) => m.downEvents));
 
 export interface Measurement {
   samples: Sample[];
@@ -74,6 +107,8 @@ export interface ReportInput extends Measurement {
   lab: Lab;
   scenario: Omit<Scenario, 'expect'> & { expect?: Scenario['expect'] };
   options: { flavor: Flavor; intervalMs: number };
+  /** Network faults: what acted (netem, nfqueue, iptables, tbf). */
+  injectedBy?: string;
 }
 
 /** The report of an experiment from its samples and events: pure, so that it can be tested on made-up samples. */
@@ -87,6 +122,7 @@ export function buildReport(input: ReportInput): ExperimentReport {
     title: scenario.title,
     action: scenario.action,
     expect: scenario.expect,
+    ...(input.injectedBy ? { injectedBy: input.injectedBy } : {}),
     flavor: input.options.flavor,
     intervalMs: input.options.intervalMs,
     startedAt: input.startedAt,
@@ -99,6 +135,7 @@ export function buildReport(input: ReportInput): ExperimentReport {
     timeToDetectMs: round(timeToDetect(samples, faultAt)),
     timeToRecoverMs: round(timeToRecover(samples, faultAt)),
     timeline: timeline(samples, input.startedAt, input.endedAt),
+    phases: phasesOf(samples, input),
     events,
     engineOutageMs: component ? engineOutage(input.events.filter((e) => e.service === component), faultAt) : undefined,
     data: dataContinuity(samples),
@@ -185,6 +222,14 @@ export function judge(report: ExperimentReport, e: Scenario['expect'], samples: 
   if (report.data && !report.data.continued && e.failures !== 'none')
     out.push(`data lost: the counter was acknowledged at ${report.data.lastAcknowledged} before the failure, and read ${report.data.firstAfter ?? 'nothing'} after`);
   if (report.timeToRecoverMs === undefined) out.push('the user path had not recovered when the experiment ended');
+  if (e.slower !== undefined) {
+    const p95 = (name: Phase['name']) => report.phases.find((p) => p.name === name)?.latencyMs?.p95;
+    const [before, during] = [p95('baseline'), p95('broken')];
+    const slower = before !== undefined && during !== undefined && during - before >= SLOWER_BY_MS;
+    const figures = `p95 ${before ?? '-'} ms before, ${during ?? '-'} ms while broken`;
+    if (e.slower && !slower) out.push(`expected requests to be at least ${SLOWER_BY_MS} ms slower while broken, but they were not (${figures})`);
+    if (!e.slower && slower) out.push(`expected requests not to be slower while broken, but they were (${figures})`);
+  }
   if (e.min_throughput_ratio !== undefined) {
     const t = report.throughput;
     if (!t) out.push('expected a throughput ratio, but no load was measured');

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Lab } from '../lab/model.js';
+import { describeAction, type Lab } from '../lab/model.js';
 import type { Summary } from '../measure/downtime.js';
 import type { ExperimentReport } from '../measure/report.js';
 import type { LoadResult } from '../run/load.js';
@@ -49,9 +49,11 @@ const summaryRow = (name: string, s: Summary) =>
   `<tr><td>${name}</td><td>${s.sent}</td><td>${s.failed}</td><td>${s.availability}%</td><td>${ms(s.longestMs)}</td><td>${ms(s.totalMs)}</td><td>${s.outages.length}</td><td>${esc(Object.entries(s.byLayer).map(([l, n]) => `${l} ${n}`).join(', ') || 'none')}</td></tr>`;
 
 /** What the scenario did to which component, drawn on the diagram. */
-export function marksOf(report: Pick<ExperimentReport, 'action'>): Record<string, ComponentMark> {
+export function marksOf(report: Pick<ExperimentReport, 'action'>, lab: Lab): Record<string, ComponentMark> {
   const a = report.action;
   if (a.kind === 'break') return { [baseComponent(a.component)]: { state: 'broken', note: `BROKEN: ${a.mode}` } };
+  if (a.kind === 'break-server')
+    return Object.fromEntries(lab.components.filter((c) => c.server === a.server).map((c) => [c.name, { state: 'broken', note: `BROKEN: ${a.server} ${a.mode}` }]));
   if (a.kind === 'restart') return { [a.component]: { state: 'broken', note: 'RESTARTED' } };
   return {};
 }
@@ -70,7 +72,7 @@ export function experimentHtml(report: ExperimentReport, lab: Lab, diagramSvg: s
   const events: ChartEvent[] = report.events
     .filter((e) => !e.action.startsWith('exec_'))
     .map((e) => ({ ms: e.ms, text: `${e.service} ${e.action.replace('health_status: ', '')}`, strong: e.service === acted }));
-  const marks: ChartEvent[] = [{ ms: 0, text: actionText(report) }, ...(report.healAt ? [{ ms: report.healAt - report.faultAt, text: 'heal' }] : [])];
+  const marks: ChartEvent[] = [{ ms: 0, text: describeAction(report.action) }, ...(report.healAt ? [{ ms: report.healAt - report.faultAt, text: 'heal' }] : [])];
   const timeline = timelineChart({ samples, zero: report.faultAt, from: report.startedAt, to: report.endedAt, outages: report.all.outages, events, marks });
   const latency = seriesChart(
     [
@@ -111,17 +113,10 @@ ${questions(lab)}`;
   return page(`${report.lab} / ${report.scenario}`, body);
 }
 
-function actionText(report: ExperimentReport): string {
-  const a = report.action;
-  if (a.kind === 'break') return `${a.mode} ${a.component}`;
-  if (a.kind === 'restart') return `restart ${a.component}`;
-  if (a.kind === 'deploy') return `deploy (${a.strategy})`;
-  return `scale ${a.component} to ${a.to}`;
-}
 
 /** Writes the HTML page of a report beside its JSON (same name, .html); returns its path. */
 export async function writeExperimentHtml(jsonPath: string, report: ExperimentReport, lab: Lab): Promise<string> {
-  const svg = await dotToSvg(diagramDot(topologyOf(lab), { marks: marksOf(report) }));
+  const svg = await dotToSvg(diagramDot(topologyOf(lab), { marks: marksOf(report, lab) }));
   const file = jsonPath.replace(/\.json$/, '.html');
   fs.writeFileSync(file, experimentHtml(report, lab, svg));
   return file;

@@ -1,4 +1,4 @@
-import type { Lab, Scenario } from '../lab/model.js';
+import { describeAction, type Lab, type Scenario } from '../lab/model.js';
 import { failure, usageError } from '../errors.js';
 import { baseComponent, selectTargets } from '../faults/faults.js';
 import { byStart } from '../measure/downtime.js';
@@ -8,7 +8,8 @@ import type { Flavor } from '../render/flavors.js';
 import { COMPOSE_LABEL, type EngineEvent } from '../engine/runtime.js';
 import { openProject, projectDirOf, readFaults, readLabCa } from '../project/project.js';
 import type { RunContext } from './context.js';
-import { breakComponent, heal } from './faults.js';
+import { breakComponent, breakServer, heal } from './faults.js';
+import { FAULT_MODE_SPECS } from '../faults/modes/index.js';
 import { flavorFor, labOfRef, labStatus, waitForComponents, type LabStatus } from './labs.js';
 import { lockLab } from './lock.js';
 import { startProbe } from './probe.js';
@@ -70,8 +71,13 @@ export type MeasuredScenario = Omit<Scenario, 'expect'> & { expect?: Scenario['e
 export async function runScenario(ctx: RunContext, status: LabStatus, scenario: MeasuredScenario, options: Omit<ExperimentOptions, 'flavor'>, progress: Progress): Promise<ExperimentReport> {
   const action = scenario.action;
   if (action.kind === 'scale') return scaleExperiment(ctx, status, scenario, action, options, progress);
-  const m = await measure(ctx, status, options, progress, () => performAction(ctx, status, action, options, progress));
-  return buildReport({ lab: status.project.lab, scenario, options: { flavor: status.flavor, intervalMs: options.intervalMs }, ...m });
+  let injectedBy: string | undefined;
+  const m = await measure(ctx, status, options, progress, async () => {
+    const r = await performAction(ctx, status, action, options, progress);
+    injectedBy = r.injectedBy;
+    return r.healAt;
+  });
+  return buildReport({ lab: status.project.lab, scenario, options: { flavor: status.flavor, intervalMs: options.intervalMs }, injectedBy, ...m });
 }
 
 /**
@@ -187,34 +193,47 @@ export async function steadyBaseline(ctx: Pick<RunContext, 'clock' | 'sleep'>, s
 /** How long a measurement waits for a clean baseline before it calls the lab not steady. */
 export const STEADY_TIMEOUT_MS = 30_000;
 
-/** Carries out a scenario's action; returns when infra-lab healed what it broke (undefined when it did not heal). */
-async function performAction(ctx: RunContext, status: LabStatus, action: Scenario['action'], options: Omit<ExperimentOptions, 'flavor'>, progress: Progress): Promise<number | undefined> {
+/**
+ * Carries out a scenario's action; returns when infra-lab healed what it broke, with the moment of
+ * the heal (undefined when it did not heal) and, for network faults, the method that acted.
+ */
+async function performAction(
+  ctx: RunContext,
+  status: LabStatus,
+  action: Scenario['action'],
+  options: Omit<ExperimentOptions, 'flavor'>,
+  progress: Progress,
+): Promise<{ healAt?: number; injectedBy?: string }> {
   const lab = status.project.lab;
   if (action.kind === 'restart') {
     progress({ kind: 'step', text: `restart ${action.component}` });
     await restartComponent(ctx, status, action.component);
-    return undefined;
+    return {};
   }
   if (action.kind === 'deploy') {
     const version = nextVersion(currentVersions(status.project));
     progress({ kind: 'step', text: `deploy version ${version}, ${action.strategy}` });
     await deploy(ctx, lab, status, action.strategy, version, progress);
-    return undefined;
+    return {};
   }
   if (action.kind === 'scale') {
     await scale(ctx, status, action.component, action.to);
-    return undefined;
+    return {};
   }
-  progress({ kind: 'step', text: `${action.mode} ${action.component}` });
-  await breakComponent(ctx, status, action.component, action.mode);
+  const what = describeAction(action);
+  progress({ kind: 'step', text: what });
+  const faults =
+    action.kind === 'break-server' ? await breakServer(ctx, status, action.server, action.mode) : [await breakComponent(ctx, status, action.component, action.mode, action.options)];
+  const components = faults.map((f) => f.component);
   let healAt: number | undefined;
-  if (action.mode !== 'crash') {
+  if (!FAULT_MODE_SPECS[action.mode].healsItself) {
     await ctx.sleep(options.holdMs);
     healAt = ctx.clock();
-    progress({ kind: 'step', text: `heal ${action.component} after ${options.holdMs / 1000} s` });
-  } else progress({ kind: 'step', text: `waiting for the restart policy to bring ${action.component} back (heal starts it if the policy is "no")` });
-  await heal(ctx, await currentStatus(ctx, lab), [action.component], { timeoutMs: TIMINGS.recoveryTimeoutMs });
-  return healAt;
+    progress({ kind: 'step', text: `heal ${components.join(', ')} after ${options.holdMs / 1000} s` });
+  } else progress({ kind: 'step', text: `waiting for the restart policy to bring ${components.join(', ')} back (heal starts it if the policy is "no")` });
+  await heal(ctx, await currentStatus(ctx, lab), components, { timeoutMs: TIMINGS.recoveryTimeoutMs });
+  const methods = [...new Set(faults.flatMap((f) => f.containers.map((c) => c.method)).filter((m): m is string => !!m))];
+  return { healAt, injectedBy: methods.length ? methods.join(', ') : undefined };
 }
 
 /** A maintenance restart: stop and start the component's containers, then wait until it is ready again. */

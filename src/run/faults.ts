@@ -1,6 +1,11 @@
-import type { FaultMode } from '../lab/model.js';
+import type { FaultMode, FaultOptions, Lab, ServerFaultMode } from '../lab/model.js';
 import { failure, usageError } from '../errors.js';
-import { baseComponent, injectFault, selectTargets, undoFault, type Fault } from '../faults/faults.js';
+import { baseComponent, checkFaultOptions, injectFault, selectTargets, undoFault, type Fault } from '../faults/faults.js';
+import { FAULT_MODE_SPECS } from '../faults/modes/index.js';
+import type { InjectContext } from '../faults/mode.js';
+import { imageFor } from '../render/flavors.js';
+import { LABEL } from '../render/project.js';
+import { checkImages } from './up.js';
 import { readFaults, writeFaults } from '../project/project.js';
 import { TIMINGS } from './timings.js';
 import type { ContainerInfo } from '../engine/runtime.js';
@@ -10,23 +15,70 @@ import { lockLab } from './lock.js';
 import { waitForComponents, type LabStatus } from './labs.js';
 
 /** Break a component of a running lab; refuses what is already broken. */
-export async function breakComponent(ctx: RunContext, status: LabStatus, name: string, mode: FaultMode, progress: Progress = silent): Promise<Fault> {
-  // The name is checked before anything happens, the lock taken included.
-  const { component, targets } = selectTargets(name, status.services.flatMap((s) => s.containers), status.services.map((s) => s.component));
-  return lockLab(ctx, status.lab, progress, () => breakLocked(ctx, status, component, targets, mode));
+export async function breakComponent(ctx: RunContext, status: LabStatus, name: string, mode: FaultMode, options: FaultOptions = {}, progress: Progress = silent): Promise<Fault> {
+  // The name and options are checked before anything happens, the lock taken included.
+  const containers = status.services.flatMap((s) => s.containers);
+  const components = status.services.map((s) => s.component);
+  const { component, targets } = selectTargets(name, containers, components);
+  const settings = checkFaultOptions(mode, options);
+  const peers = settings.peer === undefined ? [] : selectTargets(settings.peer, containers, components).targets;
+  if (settings.peer !== undefined && baseComponent(settings.peer) === baseComponent(component)) throw usageError(`${component} cannot be cut off from itself; name another component with --to`);
+  return lockLab(ctx, status.lab, progress, async () => {
+    const [fault] = await breakLocked(ctx, status, [{ component, targets }], mode, settings, peers, progress);
+    return fault;
+  });
 }
 
-async function breakLocked(ctx: RunContext, status: LabStatus, component: string, targets: ContainerInfo[], mode: FaultMode): Promise<Fault> {
+/**
+ * Break every component the lab places on a server, together: the machine dies (kill), shuts down
+ * (stop), freezes (pause) or loses its network (disconnect). One fault per component, all marked
+ * with the server, so that heal --server undoes them together.
+ */
+export async function breakServer(ctx: RunContext, status: LabStatus, server: string, mode: ServerFaultMode, progress: Progress = silent): Promise<Fault[]> {
+  const containers = status.services.flatMap((s) => s.containers);
+  const components = status.services.map((s) => s.component);
+  const onServer = componentsOnServer(status.project.lab, server).map((c) => selectTargets(c, containers, components));
+  return lockLab(ctx, status.lab, progress, () => breakLocked(ctx, status, onServer, mode, {}, [], progress, server));
+}
+
+/** The components a lab places on a server: what break --server takes down and heal --server brings back. */
+export function componentsOnServer(lab: Lab, server: string): string[] {
+  const servers = [...new Set(lab.components.map((c) => c.server))];
+  if (!servers.includes(server)) throw usageError(`no server '${server}' in this lab; servers: ${servers.join(', ')}`);
+  return lab.components.filter((c) => c.server === server).map((c) => c.name);
+}
+
+async function breakLocked(
+  ctx: RunContext,
+  status: LabStatus,
+  chosen: { component: string; targets: ContainerInfo[] }[],
+  mode: FaultMode,
+  options: FaultOptions,
+  peers: ContainerInfo[],
+  progress: Progress,
+  server?: string,
+): Promise<Fault[]> {
   const faults = readFaults(status.projectDir);
-  const existing = faults.find((f) => f.component === component || f.component === baseComponent(component) || baseComponent(f.component) === component);
-  if (existing)
-    throw usageError(`${existing.component} is already broken (${existing.mode}, ${new Date(existing.at).toLocaleTimeString()}); heal it first: infra-lab heal ${existing.component}`);
-  const down = targets.filter((c) => c.state !== 'running');
-  if (down.length)
-    throw usageError(`${component} is already down (${down.map((c) => `${c.name}: ${c.state}`).join(', ')}); infra-lab heal ${component} brings it back`);
-  const fault = await injectFault(ctx.runtime, component, mode, targets, ctx.clock);
-  writeFaults(status.projectDir, [...faults, fault]);
-  return fault;
+  for (const { component, targets } of chosen) {
+    const existing = faults.find((f) => f.component === component || f.component === baseComponent(component) || baseComponent(f.component) === component);
+    if (existing)
+      throw usageError(`${existing.component} is already broken (${existing.mode}, ${new Date(existing.at).toLocaleTimeString()}); heal it first: infra-lab heal ${existing.server ? `--server ${existing.server}` : existing.component}`);
+    const down = targets.filter((c) => c.state !== 'running');
+    if (down.length)
+      throw usageError(`${component} is already down (${down.map((c) => `${c.name}: ${c.state}`).join(', ')}); infra-lab heal ${component} brings it back`);
+  }
+  const helper = imageFor(status.flavor, 'netfault');
+  if (FAULT_MODE_SPECS[mode].downEvents.length === 0) await checkImages(ctx, status.flavor, [helper], progress);
+  const inject: InjectContext = {
+    runtime: ctx.runtime,
+    helper: { image: helper, name: `${status.projectName}-netfault`, labels: { [LABEL.lab]: status.lab, [LABEL.helper]: status.projectName, [LABEL.fault]: mode } },
+    peers,
+  };
+  // Together, as when a machine goes away: the components of a server fall within milliseconds of each other.
+  const broken = await Promise.all(chosen.map(({ component, targets }) => injectFault(inject, component, mode, targets, ctx.clock, options)));
+  const marked = server ? broken.map((f) => ({ ...f, server })) : broken;
+  writeFaults(status.projectDir, [...faults, ...marked]);
+  return marked;
 }
 
 export interface HealResult {

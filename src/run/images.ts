@@ -3,8 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { execa } from 'execa';
-import { ROLES, type Role } from '../lab/model.js';
-import { DEBIAN_BASE_IMAGE, debianImage, OFFICIAL_IMAGES, type Flavor } from '../render/flavors.js';
+import { DEBIAN_BASE_IMAGE, debianImage, IMAGE_KINDS, OFFICIAL_IMAGES, type Flavor, type ImageKind } from '../render/flavors.js';
 import { templatesDir } from '../paths.js';
 import { environmentError, failure } from '../errors.js';
 import type { Runtime } from '../engine/runtime.js';
@@ -15,18 +14,18 @@ const SUITE = 'bookworm';
 
 export interface ImageStatus {
   flavor: Flavor;
-  role: Role | 'base';
+  role: ImageKind | 'base';
   image: string;
   present: boolean;
   /** For images infra-lab builds: present and built from the current templates. */
   upToDate?: boolean;
 }
 
-const imageDir = (role: Role) => path.join(templatesDir, 'images', role);
+const imageDir = (role: ImageKind) => path.join(templatesDir, 'images', role);
 const filesOf = (dir: string) => fs.readdirSync(dir).filter((f) => fs.statSync(path.join(dir, f)).isFile()).sort();
 
 /** Hash of a role's build context and the base it builds on: a change in either rebuilds it. */
-export function contextHash(role: Role, baseHash: string): string {
+export function contextHash(role: ImageKind, baseHash: string): string {
   const h = createHash('sha256').update(baseHash);
   for (const f of filesOf(imageDir(role))) h.update(f).update('\0').update(fs.readFileSync(path.join(imageDir(role), f))).update('\0');
   return h.digest('hex').slice(0, 16);
@@ -39,13 +38,13 @@ export async function imageStatus(runtime: Runtime, flavors: Flavor[]): Promise<
   const out: ImageStatus[] = [];
   for (const flavor of flavors) {
     if (flavor === 'official') {
-      for (const role of ROLES) out.push({ flavor, role, image: OFFICIAL_IMAGES[role], present: !!(await runtime.imageLabels(OFFICIAL_IMAGES[role])) });
+      for (const role of IMAGE_KINDS) out.push({ flavor, role, image: OFFICIAL_IMAGES[role], present: !!(await runtime.imageLabels(OFFICIAL_IMAGES[role])) });
       continue;
     }
     const base = await runtime.imageLabels(DEBIAN_BASE_IMAGE);
     const baseHash = base?.[HASH_LABEL] ?? BASE_HASH;
     out.push({ flavor, role: 'base', image: DEBIAN_BASE_IMAGE, present: !!base, upToDate: base?.[HASH_LABEL] === BASE_HASH });
-    for (const role of ROLES) {
+    for (const role of IMAGE_KINDS) {
       const labels = await runtime.imageLabels(debianImage(role));
       out.push({ flavor, role, image: debianImage(role), present: !!labels, upToDate: labels?.[HASH_LABEL] === contextHash(role, baseHash) });
     }
@@ -79,7 +78,7 @@ export async function buildDebianImages(runtime: Runtime, options: BuildOptions,
       built.push(DEBIAN_BASE_IMAGE);
     }
   }
-  for (const role of ROLES) {
+  for (const role of IMAGE_KINDS) {
     const tag = debianImage(role);
     const hash = contextHash(role, baseHash);
     const labels = await runtime.imageLabels(tag);

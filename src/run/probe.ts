@@ -93,8 +93,8 @@ export async function startProbe(ctx: RunContext, lab: Lab, status: LabStatus, o
 export interface Helper {
   name: string;
   state: string;
-  /** probe: of watch, experiment, restart, deploy; twin: an app server's twin during a blue-green deploy. */
-  kind: 'probe' | 'twin';
+  /** probe: of watch, experiment, restart, deploy; twin: an app server's twin during a blue-green deploy; network fault: holds a latency, loss, bandwidth or partition fault until heal. */
+  kind: 'probe' | 'twin' | 'network fault';
   /** A probe whose infra-lab process is gone (or that stopped): nothing reads it any more. */
   stale: boolean;
 }
@@ -102,7 +102,7 @@ export interface Helper {
 /** The containers infra-lab runs beside a lab's compose project, so that status can show them. */
 export async function helpersOf(ctx: RunContext, projectName: string): Promise<Helper[]> {
   const helpers = await ctx.runtime.containers([`${LABEL.helper}=${projectName}`]);
-  return helpers.map((c) => ({ name: c.name, state: c.state, kind: c.labels[LABEL.controller] ? 'probe' : 'twin', stale: isStaleProbe(c) }));
+  return helpers.map((c) => ({ name: c.name, state: c.state, kind: c.labels[LABEL.controller] ? 'probe' : c.labels[LABEL.fault] ? 'network fault' : 'twin', stale: isStaleProbe(c) }));
 }
 
 /**

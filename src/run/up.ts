@@ -68,7 +68,7 @@ async function upLocked(ctx: RunContext, labFile: Lab, options: UpOptions, progr
   const running = before.some((s) => s.containers.length > 0);
   const flavor = flavorFor(previous && { lab: lab.name, flavor: previous.flavor, state: running ? 'up' : 'down' }, options.flavor);
 
-  await checkImages(ctx, lab, flavor, progress);
+  await checkImages(ctx, flavor, lab.components.map((c) => imageFor(flavor, c.image)), progress);
   await checkComposeFitsEngine(ctx);
   if (!previous || !hasEnv(projectDir)) await checkNoOrphanVolumes(ctx, projectName, projectDir, !!previous);
   const block = previous?.block ?? (await freeBlock(ctx, lab, projectName));
@@ -192,16 +192,16 @@ async function waitReady(ctx: RunContext, lab: Lab, projectName: string, options
 }
 
 /**
- * Images must be there before compose runs: nothing can be pulled offline. The debian flavor is
+ * Images must be there before compose runs (or a network fault's helper starts): nothing can be pulled offline. The debian flavor is
  * built here, so up builds what is missing or out of date itself (quick when all is up to date).
  */
-async function checkImages(ctx: RunContext, lab: Lab, flavor: Flavor, progress: Progress): Promise<void> {
+export async function checkImages(ctx: RunContext, flavor: Flavor, images: string[], progress: Progress): Promise<void> {
   if (flavor === 'debian') {
     await buildDebianImages(ctx.runtime, { force: false, mirror: process.env.INFRA_LAB_DEBIAN_MIRROR }, progress);
     return;
   }
   const missing: string[] = [];
-  for (const image of new Set(lab.components.map((c) => imageFor(flavor, c.image))))
+  for (const image of new Set(images))
     if (!(await ctx.runtime.imageLabels(image))) missing.push(image);
   if (missing.length === 0) return;
   // Pull here rather than inside compose: without a registry the pull fails, and we can say what works offline.

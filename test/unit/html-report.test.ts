@@ -46,9 +46,11 @@ test('the experiment page: verdict, table, one tick per request, the outage shad
 });
 
 test('what the scenario did is marked on the diagram', () => {
-  expect(marksOf(killDbReport())).toEqual({ db: { state: 'broken', note: 'BROKEN: kill' } });
-  expect(marksOf({ action: { kind: 'restart', component: 'web' } })).toEqual({ web: { state: 'broken', note: 'RESTARTED' } });
-  expect(marksOf({ action: { kind: 'deploy', strategy: 'recreate' } })).toEqual({});
+  expect(marksOf(killDbReport(), lab)).toEqual({ db: { state: 'broken', note: 'BROKEN: kill' } });
+  expect(marksOf({ action: { kind: 'restart', component: 'web' } }, lab)).toEqual({ web: { state: 'broken', note: 'RESTARTED' } });
+  expect(marksOf({ action: { kind: 'deploy', strategy: 'recreate' } }, lab)).toEqual({});
+  const server = { state: 'broken', note: 'BROKEN: server-1 kill' };
+  expect(marksOf({ action: { kind: 'break-server', server: 'server-1', mode: 'kill' } }, lab)).toEqual({ web: server, app: server, db: server });
 });
 
 test('event labels close in time go on separate rows', () => {

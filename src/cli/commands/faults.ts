@@ -1,42 +1,69 @@
-import type { FaultMode } from '../../lab/model.js';
+import { SERVER_FAULT_MODES, type FaultMode, type FaultOptions, type ServerFaultMode } from '../../lab/model.js';
 import type { RunContext } from '../../run/context.js';
-import { breakComponent, heal } from '../../run/faults.js';
+import { breakComponent, breakServer, componentsOnServer, heal } from '../../run/faults.js';
 import { targetLab } from '../../run/labs.js';
 import { usageError } from '../../errors.js';
-import { baseComponent } from '../../faults/faults.js';
+import { baseComponent, type Fault } from '../../faults/faults.js';
+import { FAULT_MODE_SPECS } from '../../faults/modes/index.js';
 import { progressPrinter } from '../progress.js';
 import { seconds, type Output } from '../output.js';
 
-const EFFECT: Record<FaultMode, string> = {
-  kill: 'killed (SIGKILL); it stays down until you heal it',
-  stop: 'stopped gracefully; it stays down until you heal it',
-  crash: 'crashed',
-  pause: 'paused; connections to it hang instead of being refused',
-  disconnect: 'disconnected from its networks',
-};
-
-/** `infra-lab break <component>`: kill, stop, crash, pause or disconnect a component of a running lab. */
-export async function breakCommand(name: string, options: { mode: FaultMode; lab?: string; json?: boolean }, ctx: RunContext, output: Output): Promise<void> {
-  await ctx.runtime.ping();
-  const status = await targetLab(ctx, options.lab);
-  const fault = await breakComponent(ctx, status, name, options.mode, progressPrinter(output, false));
-  if (options.json) {
-    output.out(JSON.stringify({ lab: status.lab, ...fault }, null, 2));
-    return;
-  }
-  const restart = status.project.lab.components.find((c) => c.name === baseComponent(fault.component))?.restart;
-  const afterCrash = fault.mode !== 'crash' ? '' : restart === 'no' ? '; its restart policy is "no", so it stays down until you heal it' : `; its restart policy (${restart}) brings it back`;
-  output.out(`${fault.component} (${fault.containers.map((c) => c.name).join(', ')}) ${EFFECT[fault.mode]}${afterCrash}.`);
-  output.out(`Watch what users see: infra-lab watch --lab ${status.lab}. Undo: infra-lab heal ${fault.component}`);
+interface BreakOptions {
+  mode: FaultMode;
+  server?: string;
+  delay?: number;
+  jitter?: number;
+  percent?: number;
+  rate?: number;
+  to?: string;
+  lab?: string;
+  json?: boolean;
 }
 
-/** `infra-lab heal [component | --all]`: undo breaks and wait until healthy again. */
-export async function healCommand(names: string[], options: { all?: boolean; lab?: string; json?: boolean }, ctx: RunContext, output: Output): Promise<void> {
-  if (!options.all && names.length === 0) throw usageError('say what to heal: infra-lab heal <component> or infra-lab heal --all');
-  if (options.all && names.length) throw usageError('give components or --all, not both');
+/** `infra-lab break <component> | --server <server>`: break a part of a running lab in one of the fault modes. */
+export async function breakCommand(name: string | undefined, options: BreakOptions, ctx: RunContext, output: Output): Promise<void> {
+  if (!name === !options.server) throw usageError('say what to break: infra-lab break <component>, or infra-lab break --server <server>');
+  const settings: FaultOptions = { delayMs: options.delay, jitterMs: options.jitter, percent: options.percent, rateKbit: options.rate, peer: options.to };
+  if (options.server && !(SERVER_FAULT_MODES as readonly string[]).includes(options.mode))
+    throw usageError(`a server can be broken with --mode ${SERVER_FAULT_MODES.join(', ')}; break one of its components for ${options.mode}`);
   await ctx.runtime.ping();
   const status = await targetLab(ctx, options.lab);
-  const r = await heal(ctx, status, options.all ? 'all' : names, { progress: progressPrinter(output, false) });
+  const progress = progressPrinter(output, false);
+  const faults = options.server
+    ? await breakServer(ctx, status, options.server, options.mode as ServerFaultMode, progress)
+    : [await breakComponent(ctx, status, name!, options.mode, settings, progress)];
+  if (options.json) {
+    output.out(JSON.stringify({ lab: status.lab, ...(options.server ? { server: options.server, faults } : faults[0]) }, null, 2));
+    return;
+  }
+  for (const f of faults) output.out(`${f.component} (${f.containers.map((c) => c.name).join(', ')}) ${effect(f, status.project.lab.components.find((c) => c.name === baseComponent(f.component))?.restart)}.`);
+  const undo = options.server ? `--server ${options.server}` : faults[0].component;
+  output.out(`Watch what users see: infra-lab watch --lab ${status.lab}. Undo: infra-lab heal ${undo}`);
+}
+
+function effect(f: Fault, restart: string | undefined): string {
+  const spec = FAULT_MODE_SPECS[f.mode];
+  const o = f.options ?? {};
+  const how = [
+    o.delayMs !== undefined ? `by ${o.delayMs} ms${o.jitterMs ? ` ± ${o.jitterMs} ms` : ''}` : '',
+    o.percent !== undefined ? `${o.percent} %` : '',
+    o.rateKbit !== undefined ? `${o.rateKbit} kbit/s` : '',
+    o.peer !== undefined ? `from ${o.peer}` : '',
+    ...new Set(f.containers.map((c) => c.method).filter(Boolean).map((m) => `(${m})`)),
+  ].filter(Boolean);
+  const afterCrash = !spec.healsItself ? '' : restart === 'no' ? '; its restart policy is "no", so it stays down until you heal it' : `; its restart policy (${restart}) brings it back`;
+  return `${spec.effect}${how.length ? ` ${how.join(' ')}` : ''}${afterCrash}`;
+}
+
+/** `infra-lab heal [component... | --server S | --all]`: undo breaks and wait until healthy again. */
+export async function healCommand(names: string[], options: { all?: boolean; server?: string; lab?: string; json?: boolean }, ctx: RunContext, output: Output): Promise<void> {
+  const ways = [names.length > 0, !!options.all, !!options.server].filter(Boolean).length;
+  if (ways === 0) throw usageError('say what to heal: infra-lab heal <component>, --server <server> or --all');
+  if (ways > 1) throw usageError('give components, --server or --all, only one of them');
+  await ctx.runtime.ping();
+  const status = await targetLab(ctx, options.lab);
+  const which = options.all ? 'all' : options.server ? componentsOnServer(status.project.lab, options.server) : names;
+  const r = await heal(ctx, status, which, { progress: progressPrinter(output, false) });
   if (options.json) {
     output.out(JSON.stringify({ lab: status.lab, ...r }, null, 2));
     return;

@@ -1,5 +1,5 @@
 import { resolveLab } from '../../lab/load.js';
-import type { Lab } from '../../lab/model.js';
+import { describeAction, type Lab } from '../../lab/model.js';
 import type { Output } from '../output.js';
 import { table } from '../output.js';
 
@@ -45,10 +45,7 @@ function describeLab(lab: Lab): string[] {
   if (lab.scenarios.length) {
     lines.push('', 'Scenarios (infra-lab experiment ' + lab.name + ' <scenario>):');
     for (const s of lab.scenarios) {
-      const a = s.action;
-      const what =
-        a.kind === 'break' ? `${a.mode} ${a.component}` : a.kind === 'restart' ? `restart ${a.component}` : a.kind === 'deploy' ? `deploy, ${a.strategy}` : `scale ${a.component} ${a.from} -> ${a.to}`;
-      lines.push(`  ${s.name}: ${s.title} [${what}]`, `      expect: ${s.expect.says}`);
+      lines.push(`  ${s.name}: ${s.title} [${describeAction(s.action)}]`, `      expect: ${s.expect.says}`);
     }
   }
   if (lab.questions.length) {

@@ -28,8 +28,13 @@ function show(statuses: LabStatus[], anyDamaged: boolean, options: StatusOptions
   }
   for (const s of statuses) {
     output.out(`${s.lab}: ${s.state} (${s.flavor} images; project ${s.projectDir})`);
-    const rows = s.services.flatMap((svc) =>
+    // Grouped by the server each component stands for: what goes down together with break --server.
+    const serverOf = new Map(s.project.lab.components.map((c) => [c.name, c.server]));
+    const servers = [...new Set(serverOf.values())];
+    const byServer = [...s.services].sort((a, b) => servers.indexOf(serverOf.get(a.component)!) - servers.indexOf(serverOf.get(b.component)!));
+    const rows = byServer.flatMap((svc) =>
       (svc.containers.length ? svc.containers : [undefined]).map((c) => [
+        serverOf.get(svc.component) ?? '-',
         svc.component,
         svc.role,
         c ? c.state : 'missing',
@@ -39,7 +44,7 @@ function show(statuses: LabStatus[], anyDamaged: boolean, options: StatusOptions
         c ? c.ports.map((p) => `${p.hostIp}:${p.hostPort}->${p.container}`).join(' ') : '',
       ]),
     );
-    for (const line of table(['COMPONENT', 'ROLE', 'STATE', 'HEALTH', 'RESTARTS', 'UPTIME', 'PORTS'], rows)) output.out(`  ${line}`);
+    for (const line of table(['SERVER', 'COMPONENT', 'ROLE', 'STATE', 'HEALTH', 'RESTARTS', 'UPTIME', 'PORTS'], rows)) output.out(`  ${line}`);
     for (const [k, v] of Object.entries(s.endpoints.all)) output.out(`  ${k}: ${v}`);
     for (const h of s.helpers)
       output.out(`  helper: ${h.name} (${h.kind}, ${h.state}${h.stale ? '; stale: the infra-lab command it served is gone; the next watch, experiment or down removes it' : ''})`);
