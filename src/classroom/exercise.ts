@@ -6,7 +6,7 @@ import type { FaultMode, Role } from '../lab/model.js';
 import type { Problem } from '../lab/check.js';
 import { closest } from '../lab/suggest.js';
 import { looksLikeLabFile } from '../lab/load.js';
-import { loadYamlFile, schemaValidator, type DocumentKind } from '../lab/yaml-document.js';
+import { loadYamlFile, type DocumentKind } from '../lab/yaml-document.js';
 
 /**
  * A classroom exercise: a task, the lab a student starts from, and the checks that infra-lab runs
@@ -84,7 +84,7 @@ export const EXERCISE_FILE: DocumentKind = {
   noun: 'exercise file',
   whole: 'the exercise',
   shape: 'an exercise file is a YAML mapping with id, title, stage, task, start and checks',
-  validator: schemaValidator(path.join(packageRoot, 'schema', 'exercise.schema.json')),
+  schema: path.join(packageRoot, 'schema', 'exercise.schema.json'),
   check: checkExercise as (data: never) => Problem[],
 };
 
@@ -131,12 +131,13 @@ export function loadExerciseFile(file: string): Exercise {
   return toExercise(data as RawExercise, shown);
 }
 
-const builtinFiles = () => fs.readdirSync(exercisesDir).filter((f) => f.endsWith('.yaml')).sort();
+/** The files of the exercises shipped with infra-lab. */
+export const builtinExerciseFiles = () => fs.readdirSync(exercisesDir).filter((f) => f.endsWith('.yaml')).sort().map((f) => path.join(exercisesDir, f));
 
 /** The exercises shipped with infra-lab, in curriculum order. */
 export function builtinExercises(): Exercise[] {
-  return builtinFiles()
-    .map((f) => loadExerciseFile(path.join(exercisesDir, f)))
+  return builtinExerciseFiles()
+    .map(loadExerciseFile)
     .sort((a, b) => a.stage - b.stage || a.id.localeCompare(b.id));
 }
 

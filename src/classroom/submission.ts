@@ -3,7 +3,7 @@ import path from 'node:path';
 import { usageError } from '../errors.js';
 import type { Lab } from '../lab/model.js';
 import { loadLabFile } from '../lab/load.js';
-import { loadYamlFile, schemaValidator, type DocumentKind } from '../lab/yaml-document.js';
+import { loadYamlFile, type DocumentKind } from '../lab/yaml-document.js';
 import { packageRoot } from '../paths.js';
 import type { Exercise } from './exercise.js';
 
@@ -27,7 +27,7 @@ export const ANSWERS_FILE: DocumentKind = {
   noun: 'answers file',
   whole: 'the answers',
   shape: 'an answers file is a YAML mapping with components: each component named, with spof: true or false (and outage_s for a single point of failure)',
-  validator: schemaValidator(path.join(packageRoot, 'schema', 'answers.schema.json')),
+  schema: path.join(packageRoot, 'schema', 'answers.schema.json'),
 };
 
 /** A submission named by its folder (holding lab.yaml) or by its lab file. */

@@ -6,22 +6,23 @@ import { closest } from './suggest.js';
 import type { Lab } from './model.js';
 import { checkLab } from './check.js';
 import { toLab, type RawLab } from './defaults.js';
-import { parseYamlDocument, readYamlText, schemaValidator, shownPath, type DocumentKind } from './yaml-document.js';
+import { parseYamlDocument, readYamlText, shownPath, type DocumentKind } from './yaml-document.js';
 
 export const LAB_FILE: DocumentKind = {
   noun: 'lab file',
   whole: 'the lab',
   shape: 'a lab file is a YAML mapping with name, title, stage, description, domain, networks, components, dns and entrypoints',
-  validator: schemaValidator(schemaFile),
+  schema: schemaFile,
   check: checkLab,
 };
 
-const builtinFiles = () => fs.readdirSync(labsDir).filter((f) => f.endsWith('.yaml'));
+/** The files of the labs shipped with infra-lab. */
+export const builtinLabFiles = () => fs.readdirSync(labsDir).filter((f) => f.endsWith('.yaml')).map((f) => path.join(labsDir, f));
 
 /** The labs shipped with infra-lab, in curriculum order (their files say their stage). */
 export function builtinLabs(): Lab[] {
-  return builtinFiles()
-    .map((f) => loadLabFile(path.join(labsDir, f)))
+  return builtinLabFiles()
+    .map(loadLabFile)
     .sort((a, b) => a.stage - b.stage || a.name.localeCompare(b.name));
 }
 
@@ -32,7 +33,7 @@ export const looksLikeLabFile = (ref: string) => /[\\/]/.test(ref) || /\.ya?ml$/
 export function resolveLab(ref: string): Lab {
   if (looksLikeLabFile(ref)) return loadLabFile(ref);
   const file = path.join(labsDir, `${ref}.yaml`);
-  if (!builtinFiles().includes(`${ref}.yaml`)) {
+  if (!builtinLabFiles().includes(file)) {
     const known = builtinLabs().map((l) => l.name);
     const hint = closest(ref, known);
     throw usageError(

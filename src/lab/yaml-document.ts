@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { ErrorObject, Options, ValidateFunction } from 'ajv';
-import { isAlias, isCollection, isMap, isPair, isScalar, LineCounter, parseAllDocuments, visit, type Alias, type Document, type Node as YamlNode } from 'yaml';
+import type { Alias, Document, Node as YamlNode } from 'yaml';
 import { ExitCode, ExitError, usageError } from '../errors.js';
 import { packageRoot } from '../paths.js';
 import { closest } from './suggest.js';
@@ -23,8 +23,8 @@ export interface DocumentKind {
   whole: string;
   /** Said of a file that is not a mapping: what it should hold. */
   shape: string;
-  /** The JSON schema's validator, compiled on first use (see schemaValidator). */
-  validator: () => ValidateFunction;
+  /** The JSON schema file that validates it. */
+  schema: string;
   /** Checks the schema cannot express, on data that passed it. */
   check?: (data: never) => Problem[];
 }
@@ -40,11 +40,12 @@ export const schemaDigest = (schemaText: string) => createHash('sha256').update(
 
 const require = createRequire(import.meta.url);
 
-/** A validator for a JSON schema file, loaded when first asked for (see loadValidator). */
-export function schemaValidator(file: string): () => ValidateFunction {
-  let loaded: ValidateFunction | undefined;
-  return () => (loaded ??= loadValidator(file));
-}
+/** The YAML parser, loaded when a file must be parsed (45 ms): not for the built-in files (see builtinData). */
+const yaml = () => require('yaml') as typeof import('yaml');
+
+/** Each schema's validator, loaded when first asked for (see loadValidator). */
+const validators = new Map<string, ValidateFunction>();
+const validatorOf = (schema: string) => validators.get(schema) ?? validators.set(schema, loadValidator(schema)).get(schema)!;
 
 /**
  * The build's precompiled validator when it was made from this very schema text; otherwise (running
@@ -60,6 +61,24 @@ export function loadValidator(file: string): ValidateFunction {
   }
   const { Ajv } = require('ajv') as typeof import('ajv');
   return new Ajv(AJV_OPTIONS).compile(JSON.parse(text));
+}
+
+/** Where the build (scripts/parse-builtins.mjs) writes the data of the built-in labs and exercises, by documentDigest. */
+export const builtinDataFile = path.join(packageRoot, 'dist', 'builtin-documents.json');
+
+/** Names what parsing a document gives: that depends on its text and its kind's schema, and on nothing else outside dist/. */
+export const documentDigest = (text: string, kind: DocumentKind) =>
+  createHash('sha256').update(fs.readFileSync(kind.schema)).update('\0').update(text).digest('hex');
+
+/**
+ * The data the build parsed from this very text with this very schema, if it did: the built-in labs
+ * and exercises are then neither parsed nor validated again (loading the YAML parser and parsing the
+ * four labs took half the time of `infra-lab labs`). A file edited since the build is parsed.
+ * The file is read at each use, so that every caller gets data of its own.
+ */
+function builtinData(text: string, kind: DocumentKind): unknown {
+  if (!fs.existsSync(builtinDataFile)) return undefined;
+  return (JSON.parse(fs.readFileSync(builtinDataFile, 'utf8')) as Record<string, unknown>)[documentDigest(text, kind)];
 }
 
 /** A file that does not validate: one line naming file:line:col, the field and what is allowed. */
@@ -178,6 +197,12 @@ function decodeText(bytes: Buffer, kind: DocumentKind, shown: string): string {
 
 /** Parses and validates the text of a file of the kind; `file` is only used in messages. */
 export function parseYamlDocument(text: string, file: string, kind: DocumentKind): unknown {
+  return builtinData(text, kind) ?? parseAndValidate(text, file, kind);
+}
+
+/** What parseYamlDocument does for a text the build has not parsed already (and the build itself does). */
+export function parseAndValidate(text: string, file: string, kind: DocumentKind): unknown {
+  const { LineCounter, parseAllDocuments } = yaml();
   const lineCounter = new LineCounter();
   const docs = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number, detail: string) => {
@@ -198,7 +223,7 @@ export function parseYamlDocument(text: string, file: string, kind: DocumentKind
   if (deep) throw at(deep.range?.[0] ?? 0, `nested more than ${MAX_DEPTH} levels deep; a ${kind.noun} needs far fewer`);
   const data = toData(doc, at);
   if (data === null || typeof data !== 'object' || Array.isArray(data)) throw notAMapping();
-  const validate = kind.validator();
+  const validate = validatorOf(kind.schema);
   if (!validate(data)) {
     const problem = schemaProblems(validate.errors ?? [], doc, kind)[0];
     throw at(offsetOf(doc, problem.path, problem.key), problem.message);
@@ -215,6 +240,7 @@ const firstLine = (s: string) => s.split('\n')[0].trim();
 
 /** The document as plain data; aliases are resolved here, and refused when they cannot be or expand too much. */
 function toData(doc: Document, at: (offset: number, detail: string) => YamlFileError): unknown {
+  const { isAlias, visit } = yaml();
   try {
     return doc.toJS({ maxAliasCount: MAX_ALIASES });
   } catch (err) {
@@ -238,6 +264,7 @@ function toData(doc: Document, at: (offset: number, detail: string) => YamlFileE
 
 /** The first node nested deeper than MAX_DEPTH collections, walked without recursion. */
 function tooDeep(doc: Document): YamlNode | undefined {
+  const { isCollection, isPair } = yaml();
   const stack: { node: unknown; depth: number }[] = [{ node: doc.contents, depth: 0 }];
   while (stack.length) {
     const { node, depth } = stack.pop()!;
@@ -330,6 +357,7 @@ const article = (type: string) =>
 
 /** Source offset of the node at `p` (or of the key `key` in the mapping there). */
 function offsetOf(doc: Document, p: Path, key?: string): number {
+  const { isMap, isScalar } = yaml();
   let node = doc.getIn(p, true) as YamlNode | undefined;
   // Walk up to the closest existing ancestor when the path points at something missing.
   for (let n = p.length; !node && n > 0; n--) node = doc.getIn(p.slice(0, n - 1), true) as YamlNode | undefined;
