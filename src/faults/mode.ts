@@ -35,6 +35,8 @@ export interface FaultModeSpec {
   options: readonly (keyof FaultOptions)[];
   /** The restart policy brings the component back without heal (crash). */
   healsItself: boolean;
+  /** It runs a helper container (network faults): its image must be there before the break. */
+  runsHelper: boolean;
   /** Engine events (actions) by which the engine saw the target go down; none for faults the engine does not see. */
   downEvents: readonly string[];
   inject(ctx: InjectContext, target: ContainerInfo, options: FaultOptions): Promise<ContainerFault>;

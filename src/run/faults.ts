@@ -68,7 +68,7 @@ async function breakLocked(
       throw usageError(`${component} is already down (${down.map((c) => `${c.name}: ${c.state}`).join(', ')}); infra-lab heal ${component} brings it back`);
   }
   const helper = imageFor(status.flavor, 'netfault');
-  if (FAULT_MODE_SPECS[mode].downEvents.length === 0) await checkImages(ctx, status.flavor, [helper], progress);
+  if (FAULT_MODE_SPECS[mode].runsHelper) await checkImages(ctx, status.flavor, [helper], progress);
   const inject: InjectContext = {
     runtime: ctx.runtime,
     helper: { image: helper, name: `${status.projectName}-netfault`, labels: { [LABEL.lab]: status.lab, [LABEL.helper]: status.projectName, [LABEL.fault]: mode } },

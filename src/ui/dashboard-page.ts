@@ -1,4 +1,5 @@
-import { FAULT_MODES, type Lab } from '../lab/model.js';
+import type { Lab } from '../lab/model.js';
+import { MODES_WITHOUT_SETTINGS } from '../faults/modes/index.js';
 import { RESULT_COLOR, RESULT_TEXT } from '../report/charts.js';
 import { inlineSvg } from '../report/diagram.js';
 import { escapeHtml as esc } from '../report/escape.js';
@@ -13,7 +14,7 @@ export function dashboardPage(lab: Lab, token: string, diagramSvg: string): stri
   const rows = lab.components
     .map(
       (c) => `<tr data-component="${esc(c.name)}"><td><b>${esc(c.name)}</b></td><td class="state" id="state-${esc(c.name)}">…</td>
-<td><select id="mode-${esc(c.name)}">${FAULT_MODES.map((m) => `<option>${m}</option>`).join('')}</select>
+<td><select id="mode-${esc(c.name)}">${MODES_WITHOUT_SETTINGS.map((m) => `<option>${m}</option>`).join('')}</select>
 <button id="break-${esc(c.name)}" data-action="break" data-component="${esc(c.name)}">break</button>
 <button id="heal-${esc(c.name)}" data-action="heal" data-component="${esc(c.name)}">heal</button></td></tr>`,
     )

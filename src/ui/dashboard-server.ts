@@ -3,7 +3,8 @@ import http from 'node:http';
 import path from 'node:path';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { FAULT_MODES, type FaultMode, type Lab } from '../lab/model.js';
+import type { FaultMode, Lab } from '../lab/model.js';
+import { MODES_WITHOUT_SETTINGS } from '../faults/modes/index.js';
 import { ExitError } from '../errors.js';
 import type { Flavor } from '../render/flavors.js';
 import type { Sample } from '../measure/sample.js';
@@ -138,7 +139,7 @@ export async function startDashboard(ctx: RunContext, options: DashboardOptions)
         req.on('close', () => clients.delete(res));
       } else if (req.method === 'POST' && url.pathname === '/api/break') {
         const { component, mode } = (await body(req)) as { component: string; mode: FaultMode };
-        if (!FAULT_MODES.includes(mode)) return reply(400, { error: `mode must be one of ${FAULT_MODES.join(', ')}` });
+        if (!MODES_WITHOUT_SETTINGS.includes(mode)) return reply(400, { error: `mode must be one of ${MODES_WITHOUT_SETTINGS.join(', ')}` });
         const fault = await breakComponent(ctx, await labStatus(ctx, project), component, mode);
         void poll();
         reply(200, { broke: fault.component, mode: fault.mode });

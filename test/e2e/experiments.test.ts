@@ -79,6 +79,21 @@ describe('single-server', () => {
     expect(Object.keys(r.all.byLayer)).toEqual(['dns']);
   });
 
+  test('lose-server: web, app and db go away together and nothing brings them back before the heal; only DNS still answers', () => {
+    const r = experiment(lab, 'lose-server');
+    expect(r.verdict).toEqual({ ok: true, contradictions: [] });
+    const died = r.events.filter((e) => e.action === 'die').map((e) => e.service);
+    expect(new Set(died)).toEqual(new Set(['web', 'app', 'db']));
+    // No restart before infra-lab healed it: the machine that would restart them is gone.
+    const firstStart = Math.min(...r.events.filter((e) => e.action === 'start').map((e) => e.ms));
+    expect(firstStart).toBeGreaterThanOrEqual(r.healAt! - r.faultAt);
+  });
+
+  test('lossy-network: 30% of web\'s packets lost costs time, and some requests', () => {
+    const r = experiment(lab, 'lossy-network');
+    expect(r.verdict).toEqual({ ok: true, contradictions: [] });
+  });
+
   test('an unknown scenario lists the lab\'s scenarios', () => {
     const r = lab.run(['experiment', 'single-server', 'kill-everything', '--flavor', 'debian']);
     expect(r.code).toBe(2);
@@ -109,5 +124,18 @@ describe('distributed', () => {
     expect(r.write.failed).toBeGreaterThan(0);
     expect(r.read.failed).toBe(0);
     expect(Object.keys(r.all.byLayer)).toEqual(['database']);
+  });
+
+  test('lose-server-1: the site stays up on server-2, writes fail with the primary, reads go on', () => {
+    const r = experiment(lab, 'lose-server-1');
+    expect(r.verdict.ok).toBe(true);
+    expect(r.write.failed).toBeGreaterThan(0);
+    expect(r.read.failed).toBe(0);
+  });
+
+  test('partition-app-1-replica: nothing fails, but reads through app-1 wait out the database timeout', () => {
+    const r = experiment(lab, 'partition-app-1-replica');
+    expect(r.verdict).toEqual({ ok: true, contradictions: [] });
+    expect(r.all.failed).toBe(0);
   });
 });

@@ -72,8 +72,8 @@ test('time to detect and time to recover are measured from the fault', () => {
 test('a per-second timeline counts requests by the second they started in, and drops those outside', () => {
   const samples = [at(-10, 'x'), at(0), at(999, 'd'), at(1000, 'x'), at(1500), at(2000)];
   expect(timeline(samples, 0, 2000)).toEqual([
-    { second: 0, sent: 2, failed: 1, unknown: 0, layers: { dns: 1 } },
-    { second: 1, sent: 2, failed: 1, unknown: 0, layers: { database: 1 } },
+    { second: 0, sent: 2, failed: 1, unknown: 0, layers: { dns: 1 }, latencyMs: { p50: 5, p95: 5, p99: 5 } },
+    { second: 1, sent: 2, failed: 1, unknown: 0, layers: { database: 1 }, latencyMs: { p50: 5, p95: 5, p99: 5 } },
   ]);
 });
 

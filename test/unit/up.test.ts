@@ -10,8 +10,7 @@ import type { RunContext } from '../../src/run/context.js';
 import { stubRuntime } from '../helpers/stub-runtime.js';
 import { ExitCode, ExitError } from '../../src/errors.js';
 import { BASE_HASH, contextHash, HASH_LABEL } from '../../src/run/images.js';
-import { DEBIAN_BASE_IMAGE, debianImage } from '../../src/render/flavors.js';
-import { ROLES } from '../../src/lab/model.js';
+import { DEBIAN_BASE_IMAGE, debianImage, IMAGE_KINDS } from '../../src/render/flavors.js';
 import { projectDirOf } from '../../src/project/project.js';
 import { saveProject } from '../../src/project/save.js';
 import { projectNameOf } from '../../src/run/context.js';
@@ -29,7 +28,7 @@ const offlineRuntime = (): Runtime =>
   });
 
 // The labels of debian images built from the current templates: up finds nothing to build.
-const roleOfImage = Object.fromEntries(ROLES.map((r) => [debianImage(r), r]));
+const roleOfImage = Object.fromEntries(IMAGE_KINDS.map((r) => [debianImage(r), r]));
 const upToDateImage = async (ref: string) => ({ [HASH_LABEL]: ref === DEBIAN_BASE_IMAGE ? BASE_HASH : contextHash(roleOfImage[ref], BASE_HASH) });
 
 const context = (): RunContext => ({
@@ -79,9 +78,9 @@ test('missing debian images: up builds them itself, with progress, before it sta
   const err = await up(ctx, resolveLab('single-server'), { flavor: 'debian' }, (e) => {
     if (e.kind === 'step') steps.push(e.text);
   }).catch((e: ExitError) => e);
-  // Every role's image was built from its Dockerfile, announced as a step; then compose was asked for (none here).
-  expect(Object.keys(built).sort()).toEqual([DEBIAN_BASE_IMAGE, ...ROLES.map(debianImage)].sort());
-  expect(steps.filter((s) => s.includes('Dockerfile'))).toHaveLength(ROLES.length);
+  // Every image of the flavor (each role's, and the network fault helper) was built from its Dockerfile, announced as a step; then compose was asked for (none here).
+  expect(Object.keys(built).sort()).toEqual([DEBIAN_BASE_IMAGE, ...IMAGE_KINDS.map(debianImage)].sort());
+  expect(steps.filter((s) => s.includes('Dockerfile'))).toHaveLength(IMAGE_KINDS.length);
   expect((err as ExitError).code).toBe(ExitCode.environment);
   expect((err as ExitError).message).toContain('neither `docker compose` (v2) nor `docker-compose` (v1) was found');
 });

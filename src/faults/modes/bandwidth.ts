@@ -5,6 +5,7 @@ import type { FaultModeSpec } from '../mode.js';
 export const bandwidth: FaultModeSpec = {
   effect: 'on a thin link: what it sends is limited to the rate',
   options: ['rateKbit'],
+  runsHelper: true,
   healsItself: false,
   downEvents: [],
   inject: (ctx, target, o) => {

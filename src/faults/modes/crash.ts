@@ -9,6 +9,7 @@ import { done, type FaultModeSpec } from '../mode.js';
 export const crash: FaultModeSpec = {
   effect: 'crashed',
   options: [],
+  runsHelper: false,
   healsItself: true,
   downEvents: ['die'],
   async inject(ctx, target) {

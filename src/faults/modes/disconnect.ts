@@ -4,6 +4,7 @@ import { done, ignoreAlready, type FaultModeSpec } from '../mode.js';
 export const disconnect: FaultModeSpec = {
   effect: 'disconnected from its networks',
   options: [],
+  runsHelper: false,
   healsItself: false,
   downEvents: ['disconnect'],
   async inject(ctx, target) {

@@ -1,3 +1,4 @@
+import { FAULT_MODES } from '../../lab/model.js';
 import type { FaultModeRegistry } from '../mode.js';
 import { kill } from './kill.js';
 import { stop } from './stop.js';
@@ -11,3 +12,6 @@ import { partition } from './partition.js';
 
 /** Every fault mode, by the name the lab file and the command line use (FAULT_MODES). */
 export const FAULT_MODE_SPECS: FaultModeRegistry = { kill, stop, crash, pause, disconnect, latency, loss, bandwidth, partition };
+
+/** The modes that need no settings: what a button can offer (the dashboard's). */
+export const MODES_WITHOUT_SETTINGS = FAULT_MODES.filter((m) => FAULT_MODE_SPECS[m].options.length === 0);

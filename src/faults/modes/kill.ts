@@ -4,6 +4,7 @@ import { done, ignoreAlready, type FaultModeSpec } from '../mode.js';
 export const kill: FaultModeSpec = {
   effect: 'killed (SIGKILL); it stays down until you heal it',
   options: [],
+  runsHelper: false,
   healsItself: false,
   downEvents: ['kill', 'die'],
   async inject(ctx, target) {

@@ -9,6 +9,7 @@ import type { FaultModeSpec } from '../mode.js';
 export const latency: FaultModeSpec = {
   effect: 'slowed down: each of its answers is delayed',
   options: ['delayMs', 'jitterMs'],
+  runsHelper: true,
   healsItself: false,
   downEvents: [],
   inject: (ctx, target, o) => startNetworkFault(ctx, target, ['latency', String(o.delayMs), String(o.jitterMs)]),

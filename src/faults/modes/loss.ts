@@ -5,6 +5,7 @@ import type { FaultModeSpec } from '../mode.js';
 export const loss: FaultModeSpec = {
   effect: 'losing packets: a share of what it sends is dropped',
   options: ['percent'],
+  runsHelper: true,
   healsItself: false,
   downEvents: [],
   inject: (ctx, target, o) => startNetworkFault(ctx, target, ['loss', (o.percent! / 100).toFixed(3)]),

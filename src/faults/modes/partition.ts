@@ -6,6 +6,7 @@ import type { FaultModeSpec } from '../mode.js';
 export const partition: FaultModeSpec = {
   effect: 'cut off from its peer in both directions',
   options: ['peer'],
+  runsHelper: true,
   healsItself: false,
   downEvents: [],
   inject: (ctx, target, o) => {

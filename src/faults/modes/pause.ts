@@ -4,6 +4,7 @@ import { done, ignoreAlready, type FaultModeSpec } from '../mode.js';
 export const pause: FaultModeSpec = {
   effect: 'paused; connections to it hang instead of being refused',
   options: [],
+  runsHelper: false,
   healsItself: false,
   downEvents: ['pause'],
   async inject(ctx, target) {

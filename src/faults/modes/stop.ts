@@ -4,6 +4,7 @@ import { done, ignoreAlready, type FaultModeSpec } from '../mode.js';
 export const stop: FaultModeSpec = {
   effect: 'stopped gracefully; it stays down until you heal it',
   options: [],
+  runsHelper: false,
   healsItself: false,
   downEvents: ['kill', 'die', 'stop'],
   async inject(ctx, target) {
