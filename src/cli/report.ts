@@ -24,6 +24,7 @@ export function formatSummary(s: Summary, durationMs: number): string[] {
     `${s.sent} requests in ${seconds(durationMs)}: ${failedCount(s)}, availability ${s.availability}%`,
     `downtime: longest ${ms(s.longestMs)}, total ${ms(s.totalMs)} in ${s.outages.length} outage(s)`,
     `failures by layer: ${layers(s)}`,
+    ...(s.latencyMs ? [`latency of successful requests: p50 ${s.latencyMs.p50} ms, p95 ${s.latencyMs.p95} ms, p99 ${s.latencyMs.p99} ms`] : []),
     ...(s.unknown ? [UNKNOWN_OUTCOME_WHY] : []),
   ];
 }
@@ -110,11 +111,18 @@ ${row('reads', r.read)}
 ${r.all.unknown ? `\n${UNKNOWN_OUTCOME_WHY[0].toUpperCase()}${UNKNOWN_OUTCOME_WHY.slice(1)}\n` : ''}
 - time to detect: ${ms(r.timeToDetectMs)}; time to recover: ${ms(r.timeToRecoverMs)} (from the fault)
 ${r.healAt ? `- healed ${ms(r.healAt - r.faultAt)} after the fault\n` : ''}${r.engineOutageMs !== undefined ? `- the engine's view of the component's outage: ${ms(r.engineOutageMs)}\n` : ''}${r.throughput ? `- throughput: ${r.throughput.before.requestsPerSecond} requests/s with ${r.throughput.before.replicas} replica(s), ${r.throughput.after.requestsPerSecond} with ${r.throughput.after.replicas} (${r.throughput.ratio}x)\n` : ''}${versionsSeen(r) ? `- versions answering: ${versionsSeen(r)}\n` : ''}${r.data ? `- data: ${dataLine(r.data)}\n` : ''}
+${r.injectedBy ? `- the fault was injected with ${r.injectedBy}\n` : ''}
+## Latency of successful requests
+
+| phase | from (ms from the fault) | to | succeeded | p50 | p95 | p99 |
+|---|---|---|---|---|---|---|
+${r.phases.map((p) => `| ${p.name} | ${p.fromMs} | ${p.toMs} | ${p.sent - p.failed} of ${p.sent} | ${p.latencyMs ? `${p.latencyMs.p50} ms | ${p.latencyMs.p95} ms | ${p.latencyMs.p99} ms` : '- | - | -'} |`).join('\n')}
+
 ## Timeline
 
-| second (from the fault) | sent | failed | unknown outcome | layers |
-|---|---|---|---|---|
-${r.timeline.map((b) => `| ${Math.round((b.second * 1000 + r.startedAt - r.faultAt) / 1000)} | ${b.sent} | ${b.failed} | ${b.unknown} | ${Object.entries(b.layers).map(([l, n]) => `${l} ${n}`).join(', ')} |`).join('\n')}
+| second (from the fault) | sent | failed | unknown outcome | layers | p50 | p95 | p99 |
+|---|---|---|---|---|---|---|---|
+${r.timeline.map((b) => `| ${Math.round((b.second * 1000 + r.startedAt - r.faultAt) / 1000)} | ${b.sent} | ${b.failed} | ${b.unknown} | ${Object.entries(b.layers).map(([l, n]) => `${l} ${n}`).join(', ')} | ${b.latencyMs ? `${b.latencyMs.p50} | ${b.latencyMs.p95} | ${b.latencyMs.p99}` : '- | - | -'} |`).join('\n')}
 
 ## Engine events
 

@@ -85,6 +85,7 @@ export function experimentHtml(report: ExperimentReport, lab: Lab, diagramSvg: s
   const facts = [
     `time to detect: ${ms(report.timeToDetectMs)}; time to recover: ${ms(report.timeToRecoverMs)} (from the fault)`,
     ...(report.healAt ? [`healed ${ms(report.healAt - report.faultAt)} after the fault`] : []),
+    ...(report.injectedBy ? [`the fault was injected with ${report.injectedBy}`] : []),
     ...(report.engineOutageMs !== undefined ? [`the engine's view of the component's outage: ${ms(report.engineOutageMs)}`] : []),
     ...(report.data ? [`data: last acknowledged visit ${report.data.lastAcknowledged}, first after recovery ${report.data.firstAfter ?? 'none'}: ${report.data.continued ? 'nothing lost' : 'LOST'}`] : []),
     ...(report.versions && report.versions.length > 1 ? [`versions answering: ${report.versions.map((x) => `${x.version} from ${ms(x.firstMs)}`).join(', then ')}`] : []),
@@ -105,6 +106,8 @@ ${summaryRow('all', report.all)}${summaryRow('writes', report.write)}${summaryRo
 ${timeline}
 ${resultLegend()}
 <h2>Latency of successful requests</h2>
+<table><tr><th>phase</th><th>ms from the fault</th><th>succeeded</th><th>p50</th><th>p95</th><th>p99</th></tr>
+${report.phases.map((p) => `<tr><td>${p.name}</td><td>${p.fromMs} to ${p.toMs}</td><td>${p.sent - p.failed} of ${p.sent}</td>${p.latencyMs ? `<td>${p.latencyMs.p50} ms</td><td>${p.latencyMs.p95} ms</td><td>${p.latencyMs.p99} ms</td>` : '<td>-</td><td>-</td><td>-</td>'}</tr>`).join('')}</table>
 ${latency}
 <div class="legend"><span style="--c:#1e88e5">writes</span><span style="--c:#43a047">reads</span></div>
 <h2>The lab${acted ? `, with ${esc(acted)} marked` : ''}</h2>

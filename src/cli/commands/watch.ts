@@ -1,7 +1,7 @@
 import type { RunContext } from '../../run/context.js';
 import { targetLab } from '../../run/labs.js';
 import { startProbe } from '../../run/probe.js';
-import { summarize } from '../../measure/downtime.js';
+import { latency, summarize } from '../../measure/downtime.js';
 import { LAYER_MARK, type Sample } from '../../measure/sample.js';
 import type { Output } from '../output.js';
 import { onInterrupt } from '../on-interrupt.js';
@@ -53,7 +53,10 @@ export async function watchCommand(options: WatchOptions, ctx: RunContext, outpu
       if (options.json) continue;
       const marks = samples.map((s) => (s.ok ? '.' : LAYER_MARK[s.layer ?? 'http'])).join('');
       const failed = samples.filter((s) => !s.ok).length;
-      output.out(`${new Date(second * 1000).toLocaleTimeString('en-GB')}  ${marks.padEnd(Math.ceil(1000 / options.interval))}  ${failed ? `${failed}/${samples.length} failed` : `${samples.length} ok`}`);
+      const counts = failed ? `${failed}/${samples.length} failed` : `${samples.length} ok`;
+      const l = latency(samples);
+      const slow = l ? `  p50 ${l.p50} / p95 ${l.p95} / p99 ${l.p99} ms` : '';
+      output.out(`${new Date(second * 1000).toLocaleTimeString('en-GB')}  ${marks.padEnd(Math.ceil(1000 / options.interval))}  ${counts.padEnd(14)}${slow}`.trimEnd());
     }
   }, 250);
   const ended = await untilEnd(ctx, status.projectName, probe.ended, options.duration);
