@@ -21,7 +21,7 @@ const run = (args) => {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 /** The median time of 15 requests from web to the app server, ms. */
 const appLatency = () => {
-  const out = run(['exec', 'web', '--lab', 'single-server', '--', 'sh', '-c', "for i in $(seq 15); do curl -s -o /dev/null -w '%{time_total}\\n' http://app:3000/; done"]);
+  const out = run(['exec', 'web', '--', 'sh', '-c', "for i in $(seq 15); do curl -s -o /dev/null -w '%{time_total}\\n' http://app:3000/; done"]);
   return median(out.trim().split('\n').map((s) => Number(s) * 1000));
 };
 

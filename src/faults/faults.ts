@@ -17,9 +17,9 @@ export interface Fault {
 }
 
 /** Breaks every container of a component in one of the modes of faults/modes/. */
-export async function injectFault(ctx: InjectContext, component: string, mode: FaultMode, targets: ContainerInfo[], clock: () => number, options: FaultOptions = {}): Promise<Fault> {
+export async function injectFault(ctx: InjectContext, component: string, mode: FaultMode, targets: ContainerInfo[], options: FaultOptions = {}): Promise<Fault> {
   const spec = FAULT_MODE_SPECS[mode];
-  const fault: Fault = { component, mode, ...(spec.options.length ? { options } : {}), at: clock(), containers: [] };
+  const fault: Fault = { component, mode, ...(spec.options.length ? { options } : {}), at: ctx.clock(), containers: [] };
   for (const c of targets) fault.containers.push(await spec.inject(ctx, c, options));
   return fault;
 }

@@ -17,6 +17,8 @@ export interface ContainerFault {
 /** What injecting a fault may need besides the target. */
 export interface InjectContext {
   runtime: Runtime;
+  clock: () => number;
+  sleep: (ms: number) => Promise<void>;
   /** Network faults run a helper container from this image, with these labels (so that status and down find it). */
   helper: { image: string; labels: Record<string, string>; name: string };
   /** partition: the containers of the component the target is cut off from. */
@@ -30,8 +32,8 @@ export interface InjectContext {
  */
 export interface FaultModeSpec {
   /** What happened, after "app-1 (its containers)", for the message of break. */
-  effect: string;
-  /** The options the mode takes; all of them are required. */
+  effect(options: FaultOptions): string;
+  /** The options the mode takes; each is required unless checkFaultOptions has a default for it. */
   options: readonly (keyof FaultOptions)[];
   /** The restart policy brings the component back without heal (crash). */
   healsItself: boolean;

@@ -19,19 +19,19 @@ function helperSpec(image: string, name: string, target: string, args: string[],
 }
 
 export async function startNetworkFault(ctx: InjectContext, target: ContainerInfo, args: string[]): Promise<ContainerFault> {
-  const { runtime, helper } = ctx;
+  const { runtime, helper, clock } = ctx;
   const id = await runtime.startContainer(helperSpec(helper.image, `${helper.name}-${target.name}`, target.id, args, helper.labels));
-  const started = Date.now();
+  const started = clock();
   for (;;) {
     // exec fails once the helper has stopped (it refused its arguments, or its tools are missing).
     const r = await runtime.exec(id, ['cat', '/tmp/netfault.ready']).catch(() => undefined);
     if (r?.exitCode === 0 && r.output.trim()) return done(target, { helper: id, helperImage: helper.image, method: r.output.trim() });
-    if (!r || Date.now() - started > READY_TIMEOUT_MS) {
+    if (!r || clock() - started > READY_TIMEOUT_MS) {
       const why = (await runtime.logs(id).catch(() => '')).trim().split('\n').pop();
       await runtime.remove(id);
       throw failure(`could not break the network of ${target.name}: ${why || (r ? `its helper was not ready after ${READY_TIMEOUT_MS / 1000} s` : 'its helper stopped')}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await ctx.sleep(100);
   }
 }
 

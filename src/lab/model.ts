@@ -190,14 +190,18 @@ export const component = (lab: Lab, name: string): Component | undefined =>
 export const componentsWithRole = (lab: Lab, role: Role): Component[] =>
   lab.components.filter((c) => c.role === role);
 
+/** A network fault's settings in a few words: "300 ms ± 50 ms", "30 %", "1000 kbit/s", "from db-primary". */
+export function describeFaultOptions(o: FaultOptions): string {
+  return [o.delayMs !== undefined ? `${o.delayMs} ms${o.jitterMs ? ` ± ${o.jitterMs} ms` : ''}` : '', o.percent !== undefined ? `${o.percent} %` : '', o.rateKbit !== undefined ? `${o.rateKbit} kbit/s` : '', o.peer !== undefined ? `from ${o.peer}` : '']
+    .filter(Boolean)
+    .join(' ');
+}
+
 /** A scenario's action in a few words, for listings, reports and charts. */
 export function describeAction(a: ScenarioAction): string {
   switch (a.kind) {
     case 'break': {
-      const o = a.options ?? {};
-      const how = [o.delayMs !== undefined ? `${o.delayMs} ms${o.jitterMs ? ` ± ${o.jitterMs} ms` : ''}` : '', o.percent !== undefined ? `${o.percent} %` : '', o.rateKbit !== undefined ? `${o.rateKbit} kbit/s` : '', o.peer !== undefined ? `from ${o.peer}` : '']
-        .filter(Boolean)
-        .join(' ');
+      const how = describeFaultOptions(a.options ?? {});
       return `${a.mode} ${a.component}${how ? ` ${how}` : ''}`;
     }
     case 'break-server':

@@ -71,11 +71,13 @@ async function breakLocked(
   if (FAULT_MODE_SPECS[mode].runsHelper) await checkImages(ctx, status.flavor, [helper], progress);
   const inject: InjectContext = {
     runtime: ctx.runtime,
+    clock: ctx.clock,
+    sleep: ctx.sleep,
     helper: { image: helper, name: `${status.projectName}-netfault`, labels: { [LABEL.lab]: status.lab, [LABEL.helper]: status.projectName, [LABEL.fault]: mode } },
     peers,
   };
   // Together, as when a machine goes away: the components of a server fall within milliseconds of each other.
-  const broken = await Promise.all(chosen.map(({ component, targets }) => injectFault(inject, component, mode, targets, ctx.clock, options)));
+  const broken = await Promise.all(chosen.map(({ component, targets }) => injectFault(inject, component, mode, targets, options)));
   const marked = server ? broken.map((f) => ({ ...f, server })) : broken;
   writeFaults(status.projectDir, [...faults, ...marked]);
   return marked;

@@ -43,16 +43,9 @@ export async function breakCommand(name: string | undefined, options: BreakOptio
 
 function effect(f: Fault, restart: string | undefined): string {
   const spec = FAULT_MODE_SPECS[f.mode];
-  const o = f.options ?? {};
-  const how = [
-    o.delayMs !== undefined ? `by ${o.delayMs} ms${o.jitterMs ? ` ± ${o.jitterMs} ms` : ''}` : '',
-    o.percent !== undefined ? `${o.percent} %` : '',
-    o.rateKbit !== undefined ? `${o.rateKbit} kbit/s` : '',
-    o.peer !== undefined ? `from ${o.peer}` : '',
-    ...new Set(f.containers.map((c) => c.method).filter(Boolean).map((m) => `(${m})`)),
-  ].filter(Boolean);
+  const methods = [...new Set(f.containers.map((c) => c.method).filter(Boolean))];
   const afterCrash = !spec.healsItself ? '' : restart === 'no' ? '; its restart policy is "no", so it stays down until you heal it' : `; its restart policy (${restart}) brings it back`;
-  return `${spec.effect}${how.length ? ` ${how.join(' ')}` : ''}${afterCrash}`;
+  return `${spec.effect(f.options ?? {})}${methods.length ? ` (${methods.join(', ')})` : ''}${afterCrash}`;
 }
 
 /** `infra-lab heal [component... | --server S | --all]`: undo breaks and wait until healthy again. */

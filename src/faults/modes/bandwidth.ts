@@ -3,7 +3,7 @@ import type { FaultModeSpec } from '../mode.js';
 
 /** What the component sends is limited to a rate (a token bucket, tc tbf), as on a thin link. */
 export const bandwidth: FaultModeSpec = {
-  effect: 'on a thin link: what it sends is limited to the rate',
+  effect: (o) => `on a thin link: what it sends is limited to ${o.rateKbit} kbit/s`,
   options: ['rateKbit'],
   runsHelper: true,
   healsItself: false,

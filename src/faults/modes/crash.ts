@@ -7,7 +7,7 @@ import { done, type FaultModeSpec } from '../mode.js';
  * container, so killing it directly does nothing). Heal starts it where the policy is "no".
  */
 export const crash: FaultModeSpec = {
-  effect: 'crashed',
+  effect: () => 'crashed',
   options: [],
   runsHelper: false,
   healsItself: true,

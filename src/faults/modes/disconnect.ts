@@ -2,7 +2,7 @@ import { done, ignoreAlready, type FaultModeSpec } from '../mode.js';
 
 /** Cut from all its networks; its addresses and aliases are kept, and heal reconnects it with them. */
 export const disconnect: FaultModeSpec = {
-  effect: 'disconnected from its networks',
+  effect: () => 'disconnected from its networks',
   options: [],
   runsHelper: false,
   healsItself: false,

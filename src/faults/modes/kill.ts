@@ -2,7 +2,7 @@ import { done, ignoreAlready, type FaultModeSpec } from '../mode.js';
 
 /** SIGKILL through the Engine API: Docker counts it as a manual stop, so the restart policy leaves it down. */
 export const kill: FaultModeSpec = {
-  effect: 'killed (SIGKILL); it stays down until you heal it',
+  effect: () => 'killed (SIGKILL); it stays down until you heal it',
   options: [],
   runsHelper: false,
   healsItself: false,

@@ -7,7 +7,7 @@ import type { FaultModeSpec } from '../mode.js';
  * kernel has it, else a netfilter queue with nfq-delay (the debian flavor's helper).
  */
 export const latency: FaultModeSpec = {
-  effect: 'slowed down: each of its answers is delayed',
+  effect: (o) => `slowed down: each of its answers is delayed by ${o.delayMs} ms${o.jitterMs ? ` ± ${o.jitterMs} ms` : ''}`,
   options: ['delayMs', 'jitterMs'],
   runsHelper: true,
   healsItself: false,

@@ -3,7 +3,7 @@ import type { FaultModeSpec } from '../mode.js';
 
 /** A share of every packet the component sends is dropped at random (iptables' statistic match). */
 export const loss: FaultModeSpec = {
-  effect: 'losing packets: a share of what it sends is dropped',
+  effect: (o) => `losing packets: ${o.percent} % of what it sends is dropped`,
   options: ['percent'],
   runsHelper: true,
   healsItself: false,

@@ -4,7 +4,7 @@ import type { FaultModeSpec } from '../mode.js';
 
 /** Traffic between the component and one other is dropped in both directions; the rest of the lab is untouched. */
 export const partition: FaultModeSpec = {
-  effect: 'cut off from its peer in both directions',
+  effect: (o) => `cut off from ${o.peer} in both directions`,
   options: ['peer'],
   runsHelper: true,
   healsItself: false,

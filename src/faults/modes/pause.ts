@@ -2,7 +2,7 @@ import { done, ignoreAlready, type FaultModeSpec } from '../mode.js';
 
 /** Frozen by the cgroup freezer: connections hang instead of being refused. */
 export const pause: FaultModeSpec = {
-  effect: 'paused; connections to it hang instead of being refused',
+  effect: () => 'paused; connections to it hang instead of being refused',
   options: [],
   runsHelper: false,
   healsItself: false,

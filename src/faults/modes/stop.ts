@@ -2,7 +2,7 @@ import { done, ignoreAlready, type FaultModeSpec } from '../mode.js';
 
 /** A graceful stop (SIGTERM, then SIGKILL after 10 s); like kill, the restart policy leaves it down. */
 export const stop: FaultModeSpec = {
-  effect: 'stopped gracefully; it stays down until you heal it',
+  effect: () => 'stopped gracefully; it stays down until you heal it',
   options: [],
   runsHelper: false,
   healsItself: false,
