@@ -123,5 +123,6 @@ test('the summary tells requests of unknown outcome from those that certainly fa
     '3 requests in 1.0 s: 1 failed, availability 66.667%',
     'downtime: longest 55 ms, total 55 ms in 1 outage(s)',
     'failures by layer: database 1',
+    'latency of successful requests: p50 5 ms, p95 5 ms, p99 5 ms',
   ]);
 });
