@@ -187,24 +187,13 @@ export class DockerodeRuntime implements Runtime {
 
   async runContainer(spec: ContainerSpec, onLine: (line: string, stream: 'stdout' | 'stderr') => void): Promise<RunningContainer> {
     const container = await this.docker.createContainer({
-      name: spec.name,
-      Image: spec.image,
-      Cmd: spec.cmd,
-      ...(spec.user ? { User: spec.user } : {}),
-      Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
-      Labels: spec.labels,
+      ...createOptions(spec),
       // The helper's lease on life: its stdin is this process's attach connection, which the kernel
       // closes when this process ends, however it ends; StdinOnce makes the engine close the stdin then.
       OpenStdin: true,
       StdinOnce: true,
       AttachStdin: true,
-      HostConfig: {
-        NetworkMode: spec.network,
-        CapAdd: spec.capAdd,
-        Binds: Object.entries(spec.binds).map(([host, inside]) => `${host}:${inside}:ro`),
-        AutoRemove: true,
-        Init: true,
-      },
+      HostConfig: { ...createOptions(spec).HostConfig, AutoRemove: true },
     });
     // Writable as well (hijack), and never ended: ending it would close the helper's stdin.
     const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as NodeJS.ReadWriteStream;
@@ -240,20 +229,7 @@ export class DockerodeRuntime implements Runtime {
   }
 
   async startContainer(spec: ContainerSpec): Promise<string> {
-    const container = await this.docker.createContainer({
-      name: spec.name,
-      Image: spec.image,
-      Cmd: spec.cmd,
-      ...(spec.user ? { User: spec.user } : {}),
-      Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
-      Labels: spec.labels,
-      HostConfig: {
-        NetworkMode: spec.network,
-        CapAdd: spec.capAdd,
-        Binds: Object.entries(spec.binds).map(([host, inside]) => `${host}:${inside}:ro`),
-        Init: true,
-      },
-    });
+    const container = await this.docker.createContainer(createOptions(spec));
     await container.start();
     return container.id;
   }
@@ -413,4 +389,22 @@ async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** How a helper container is created, whether it lives with this process (runContainer) or on its own (startContainer). */
+function createOptions(spec: ContainerSpec) {
+  return {
+    name: spec.name,
+    Image: spec.image,
+    Cmd: spec.cmd,
+    ...(spec.user ? { User: spec.user } : {}),
+    Env: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+    Labels: spec.labels,
+    HostConfig: {
+      NetworkMode: spec.network,
+      CapAdd: spec.capAdd,
+      Binds: Object.entries(spec.binds).map(([host, inside]) => `${host}:${inside}:ro`),
+      Init: true,
+    },
+  };
 }

@@ -20,7 +20,7 @@ export interface InjectContext {
   clock: () => number;
   sleep: (ms: number) => Promise<void>;
   /** Network faults run a helper container from this image, with these labels (so that status and down find it). */
-  helper: { image: string; labels: Record<string, string>; name: string };
+  helper: { image: string; labels: Record<string, string> };
   /** partition: the containers of the component the target is cut off from. */
   peers: ContainerInfo[];
 }

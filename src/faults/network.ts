@@ -20,7 +20,7 @@ function helperSpec(image: string, name: string, target: string, args: string[],
 
 export async function startNetworkFault(ctx: InjectContext, target: ContainerInfo, args: string[]): Promise<ContainerFault> {
   const { runtime, helper, clock } = ctx;
-  const id = await runtime.startContainer(helperSpec(helper.image, `${helper.name}-${target.name}`, target.id, args, helper.labels));
+  const id = await runtime.startContainer(helperSpec(helper.image, `${target.name}-netfault`, target.id, args, helper.labels));
   const started = clock();
   for (;;) {
     // exec fails once the helper has stopped (it refused its arguments, or its tools are missing).
@@ -46,7 +46,7 @@ export async function undoNetworkFault(runtime: Runtime, c: ContainerFault): Pro
   await runtime.stop(c.helper).catch(() => undefined);
   await runtime.remove(c.helper);
   const lines: string[] = [];
-  const run = await runtime.runContainer(helperSpec(c.helperImage, `${c.helper.slice(0, 12)}-clean`, c.id, ['clean'], {}), (line) => lines.push(line)).catch(() => undefined);
+  const run = await runtime.runContainer(helperSpec(c.helperImage, `${c.name}-netfault-clean`, c.id, ['clean'], {}), (line) => lines.push(line)).catch(() => undefined);
   if (!run) return;
   await run.finished;
   const left = lines.filter((l) => l.trim() && l.trim() !== 'clean');

@@ -73,7 +73,7 @@ async function breakLocked(
     runtime: ctx.runtime,
     clock: ctx.clock,
     sleep: ctx.sleep,
-    helper: { image: helper, name: `${status.projectName}-netfault`, labels: { [LABEL.lab]: status.lab, [LABEL.helper]: status.projectName, [LABEL.fault]: mode } },
+    helper: { image: helper, labels: { [LABEL.lab]: status.lab, [LABEL.helper]: status.projectName, [LABEL.fault]: mode } },
     peers,
   };
   // Together, as when a machine goes away: the components of a server fall within milliseconds of each other.

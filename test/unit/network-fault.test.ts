@@ -13,7 +13,7 @@ function context(runtime: Parameters<typeof stubRuntime>[0]): InjectContext & { 
     sleep: async (ms: number) => {
       ctx.now += ms;
     },
-    helper: { image: 'infra-lab/netfault:bookworm', name: 'lab-netfault', labels: { 'dev.infra-lab.helper': 'lab' } },
+    helper: { image: 'infra-lab/netfault:bookworm', labels: { 'dev.infra-lab.helper': 'lab' } },
     peers: [],
   };
   return ctx;
@@ -31,7 +31,7 @@ test('a helper joins the target\'s network namespace with NET_ADMIN, gets its ar
   });
   const done = await startNetworkFault(ctx, target, ['latency', '300', '0']);
   expect(done).toEqual({ id: 'c0ffee', name: 'lab-app-1-1', helper: 'helper1', helperImage: 'infra-lab/netfault:bookworm', method: 'nfqueue' });
-  expect(specs[0]).toMatchObject({ network: 'container:c0ffee', capAdd: ['NET_ADMIN'], labels: { 'dev.infra-lab.helper': 'lab' } });
+  expect(specs[0]).toMatchObject({ name: 'lab-app-1-1-netfault', network: 'container:c0ffee', capAdd: ['NET_ADMIN'], labels: { 'dev.infra-lab.helper': 'lab' } });
   // sh -c SCRIPT netfault ARGS: the arguments are positional parameters, never part of the script's text.
   expect(specs[0].cmd.slice(0, 2)).toEqual(['sh', '-c']);
   expect(specs[0].cmd.slice(3)).toEqual(['netfault', 'latency', '300', '0']);
