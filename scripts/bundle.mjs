@@ -2,8 +2,9 @@
 // otherwise ship too):
 // - the command line (src/cli/index.ts), as ES modules: the entry and the chunks all commands share,
 //   with commander inlined (its CommonJS files, loaded from an ES module, took a tenth of the start-up
-//   of `infra-lab labs`), and a chunk for each command, loaded when it runs (src/cli/program.ts). The
-//   other dependencies stay in node_modules, loaded by the commands that need them.
+//   of `infra-lab labs`; it is a development dependency for that), and a chunk for each command, loaded
+//   when it runs (src/cli/program.ts). The dependencies stay in node_modules, loaded by the commands
+//   that need them.
 // - the programs that run inside lab containers, one CommonJS file each for Node 18 and later, so
 //   that containers need no npm install: the app server (with mysql2) and the probe.
 import fs from 'node:fs';
@@ -20,7 +21,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: Object.keys(dependencies).filter((d) => d !== 'commander'),
+  external: Object.keys(dependencies),
   // commander is CommonJS and requires Node's own modules, which an ES module can only do with a require of its own.
   banner: { js: "import { createRequire as createRequireForCommonJS } from 'node:module'; const require = createRequireForCommonJS(import.meta.url);" },
   legalComments: 'none',
