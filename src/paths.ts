@@ -9,7 +9,7 @@ import path from 'node:path';
  */
 export const packageRoot = (() => {
   let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
+  while (!fs.existsSync(path.join(dir, 'package.json')) && dir !== path.dirname(dir)) dir = path.dirname(dir);
   return dir;
 })();
 export const templatesDir = path.join(packageRoot, 'templates');
