@@ -2,13 +2,13 @@
 // a validator, with Ajv's standalone code: a command that reads a lab then neither loads Ajv's
 // compiler nor compiles the schema (135 ms of the 490 ms `infra-lab labs` took). Each validator
 // carries the digest of the schema text it was made from; at run time a validator whose schema changed
-// since is not used (src/lab/yaml-document.ts, loadValidator). Runs after tsc, with the same options.
+// since is not used (src/lab/yaml-document.ts, loadValidator). Runs on tsc's output in build/, with the same options.
 import fs from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
-import { AJV_OPTIONS, precompiledValidatorFile, schemaDigest } from '../dist/lab/yaml-document.js';
-import { packageRoot } from '../dist/paths.js';
+import { AJV_OPTIONS, precompiledValidatorFile, schemaDigest } from '../build/lab/yaml-document.js';
+import { packageRoot } from '../build/paths.js';
 
 const schemaDir = path.join(packageRoot, 'schema');
 for (const name of fs.readdirSync(schemaDir).filter((f) => f.endsWith('.json'))) {

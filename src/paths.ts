@@ -1,8 +1,17 @@
+import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
-/** The package root: holds templates/, labs/, exercises/ and schema/, whether running from src/ or dist/. */
-export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The package root, which holds templates/, labs/, exercises/ and schema/: the nearest folder above
+ * this module with a package.json, whether the module runs from src/, from tsc's build/ or from a
+ * chunk of the bundle in dist/cli/.
+ */
+export const packageRoot = (() => {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(dir, 'package.json')) && dir !== path.dirname(dir)) dir = path.dirname(dir);
+  return dir;
+})();
 export const templatesDir = path.join(packageRoot, 'templates');
 export const labsDir = path.join(packageRoot, 'labs');
 export const exercisesDir = path.join(packageRoot, 'exercises');
