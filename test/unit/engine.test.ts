@@ -1,6 +1,7 @@
 import { endpointCandidates, findEndpoint, type EndpointEnv } from '../../src/engine/endpoint.js';
 import { detectCompose, explain } from '../../src/engine/compose.js';
 import { parseEngineEvents } from '../../src/engine/dockerode-runtime.js';
+import { dropsPodmanInternalTraffic, PODMAN_BRIDGED_ACCEPT } from '../../src/engine/podman-firewall.js';
 import { ExitCode, ExitError } from '../../src/errors.js';
 
 const env = (over: Partial<EndpointEnv> & { files?: Record<string, string> } = {}): EndpointEnv => ({
@@ -131,5 +132,28 @@ describe('engine events', () => {
       'p-db-1 health_status: healthy',
       'p-web-1 health_status: healthy',
     ]);
+  });
+});
+
+describe("Docker's FORWARD policy and Podman's internal networks", () => {
+  // As `iptables -S FORWARD; iptables -S DOCKER-USER` prints them beside a Docker engine.
+  const docker = ['-P FORWARD DROP', '-A FORWARD -j DOCKER-USER', '-A FORWARD -o docker0 -j DOCKER', '-A FORWARD -i docker0 -o docker0 -j ACCEPT', '-N DOCKER-USER', '-A DOCKER-USER -j RETURN'];
+  const rules = (...extra: string[]) => [...docker, ...extra].join('\n');
+
+  test('beside Docker, with bridged frames passing iptables: dropped', () => {
+    expect(dropsPodmanInternalTraffic({ bridgeNfCallIptables: '1\n', rules: rules() })).toBe(true);
+  });
+
+  test("the set-up's rule, or a user's own accept of Podman's bridges, lets it through; accepting only replies does not", () => {
+    expect(dropsPodmanInternalTraffic({ bridgeNfCallIptables: '1', rules: rules(`-A DOCKER-USER ${PODMAN_BRIDGED_ACCEPT.join(' ')}`) })).toBe(false);
+    expect(dropsPodmanInternalTraffic({ bridgeNfCallIptables: '1', rules: rules('-A FORWARD -i podman1 -j ACCEPT') })).toBe(false);
+    expect(dropsPodmanInternalTraffic({ bridgeNfCallIptables: '1', rules: rules('-A FORWARD -i podman1 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT') })).toBe(true);
+  });
+
+  test('a FORWARD policy of ACCEPT, bridged frames kept out of iptables, or a firewall this user cannot read: not dropped', () => {
+    expect(dropsPodmanInternalTraffic({ bridgeNfCallIptables: '1', rules: rules().replace('-P FORWARD DROP', '-P FORWARD ACCEPT') })).toBe(false);
+    expect(dropsPodmanInternalTraffic({ bridgeNfCallIptables: '0', rules: rules() })).toBe(false);
+    expect(dropsPodmanInternalTraffic({ bridgeNfCallIptables: '1' })).toBe(false);
+    expect(dropsPodmanInternalTraffic({})).toBe(false);
   });
 });
