@@ -140,6 +140,7 @@ export class DockerodeRuntime implements Runtime {
       // The address it has, also where the engine does not say that it was asked for (Podman's
       // IPAMConfig is null): reconnecting elsewhere would strand clients that cached the old one.
       ipv4: n.IPAMConfig?.IPv4Address || n.IPAddress || undefined,
+      mac: n.MacAddress || undefined,
       aliases: (n.Aliases ?? []).filter((a: string) => !info.Id.startsWith(a)),
     }));
   }
@@ -151,7 +152,7 @@ export class DockerodeRuntime implements Runtime {
   async connect(network: string, id: string, a: Omit<NetworkAttachment, 'network'>): Promise<void> {
     await this.docker.getNetwork(network).connect({
       Container: id,
-      EndpointConfig: { IPAMConfig: a.ipv4 ? { IPv4Address: a.ipv4 } : undefined, Aliases: a.aliases },
+      EndpointConfig: { IPAMConfig: a.ipv4 ? { IPv4Address: a.ipv4 } : undefined, MacAddress: a.mac, Aliases: a.aliases },
     });
   }
 

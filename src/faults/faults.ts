@@ -65,7 +65,7 @@ export async function undoFault(runtime: Runtime, fault: Fault): Promise<void> {
         await runtime.unpause(c.id).catch(ignoreAlready);
         break;
       case 'disconnect':
-        for (const a of c.attachments ?? []) await runtime.connect(a.network, c.id, { ipv4: a.ipv4, aliases: a.aliases }).catch(ignoreAlready);
+        for (const a of c.attachments ?? []) await runtime.connect(a.network, c.id, { ipv4: a.ipv4, mac: a.mac, aliases: a.aliases }).catch(ignoreAlready);
         break;
       case 'crash':
         break;

@@ -6,10 +6,9 @@ import { addressLab, blockFor, overlaps } from '../render/addresses.js';
 import { imageFor, type Flavor } from '../render/flavors.js';
 import type { ContainerLimits } from '../render/project.js';
 import { labTextOfCopy, withReplicas } from '../render/generate.js';
-import { hasEnv, projectDirOf, readInfo, readLabCa } from '../project/project.js';
+import { hasEnv, projectDirOf, readInfo } from '../project/project.js';
 import { saveProject } from '../project/save.js';
-import { lookupWww, type WwwAnswer } from '../measure/dns.js';
-import { httpGet } from '../measure/http.js';
+import type { WwwAnswer } from '../measure/dns.js';
 import { projectNameOf, type RunContext } from './context.js';
 import { flavorFor } from './labs.js';
 import { lockLab } from './lock.js';
@@ -19,6 +18,7 @@ import type { Progress } from './events.js';
 import { endpointsOf, healthchecksNeverRun, projectContainers, serviceStates, type Endpoints, type ServiceState } from './state.js';
 import { waitUntil } from './wait.js';
 import { buildDebianImages } from './images.js';
+import { checkDns, checkPage } from './user-path.js';
 import { dropsPodmanInternalTraffic, PODMAN_FORWARD_DROP_MESSAGE, readHostFirewall } from '../engine/podman-firewall.js';
 
 export interface UpOptions {
@@ -264,39 +264,4 @@ async function freeBlock(ctx: RunContext, lab: Lab, projectName: string): Promis
     if (!subnets.some((s) => taken.some((t) => overlaps(s, t)))) return block;
   }
   throw environmentError('no free address block for the lab networks in 10.96.0.0/9; remove unused Docker networks (docker network prune)');
-}
-
-async function checkDns(ctx: RunContext, server: string, domain: string, signal?: AbortSignal): Promise<WwwAnswer> {
-  let lastError: unknown;
-  const answer = await waitUntil(
-    () =>
-      lookupWww(server, domain).catch((err) => {
-        lastError = err;
-        return undefined;
-      }),
-    { timeoutMs: 15_000, intervalMs: 250, clock: ctx.clock, sleep: ctx.sleep, signal },
-  );
-  if (!answer) throw failure(`the lab's DNS server at ${server} does not answer for www.${domain}: ${(lastError as Error)?.message}`);
-  return answer;
-}
-
-async function checkPage(ctx: RunContext, lab: Lab, endpoints: Endpoints, projectDir: string, signal?: AbortSignal) {
-  const url = endpoints.https ?? endpoints.http;
-  if (!url) return undefined;
-  const ca = url.startsWith('https') ? readLabCa(projectDir) : undefined;
-  let last: { status: number; answeredBy?: string } | undefined;
-  const ok = await waitUntil(
-    async () => {
-      try {
-        const r = await httpGet(url, { host: `www.${lab.domain}`, ca });
-        last = { status: r.status, answeredBy: r.headers['x-app-instance'] as string | undefined };
-        return r.status === 200 ? last : undefined;
-      } catch {
-        return undefined;
-      }
-    },
-    { timeoutMs: 20_000, intervalMs: 250, clock: ctx.clock, sleep: ctx.sleep, signal },
-  );
-  if (!ok) throw failure(`every service is ready but ${url} does not answer 200 for www.${lab.domain}${last ? ` (last status ${last.status})` : ''}`);
-  return ok;
 }
