@@ -116,6 +116,9 @@ export function explain(output: string): string {
   const port = /(?:Bind for|listen tcp|bind: address)[^\n]*?(\d+\.\d+\.\d+\.\d+:\d+|:\d+)/.exec(output);
   if (port) return `${text}\n  the port ${port[1]} is in use by another program; stop it, or set BIND_ADDRESS in the project's .env`;
   if (/Pool overlaps|overlaps with other one/i.test(output)) return `${text}\n  another Docker network uses the lab's addresses; remove it, or run infra-lab down on the other lab`;
+  // Podman sets containers' open-file and process limits above its own unless told otherwise.
+  if (/error setting rlimit/i.test(output))
+    return `${text}\n  the engine may not raise the containers' limits above its own here (no CAP_SYS_RESOURCE, as inside a container); set default_ulimits in containers.conf, as scripts/setup-debian-host.sh does`;
   return text;
 }
 

@@ -110,6 +110,11 @@ describe('finding compose', () => {
     const out = 'Error response from daemon: driver failed programming external connectivity: Bind for 127.0.0.1:8080 failed: port is already allocated';
     expect(explain(out)).toContain('the port 127.0.0.1:8080 is in use by another program');
   });
+
+  test("Podman's limits that runc may not set inside a container are explained", () => {
+    const out = 'Error response from daemon: runc: runc create failed: unable to start container process: error during container init: error setting rlimits for ready process: error setting rlimit type 7: operation not permitted: OCI permission denied';
+    expect(explain(out)).toMatch(/no CAP_SYS_RESOURCE.*set default_ulimits in containers\.conf/);
+  });
 });
 
 describe('engine events', () => {
