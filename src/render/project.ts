@@ -218,6 +218,7 @@ export interface Service {
   user?: string;
   environment: Record<string, string>;
   volumes: string[];
+  /** mac: the network is the container's first (compose: priority), and its MAC address is fixed. */
   networks: { name: string; address?: string; mac?: string }[];
   ports: string[];
   healthcheck?: string[];
@@ -273,7 +274,8 @@ function service(c: Component, input: RenderInput, addressing: Addressing): Serv
     volumes: [],
     networks: c.networks.map((n) => {
       const address = addressing.components[c.name]?.[n];
-      // On one network only: Compose v2 sets a MAC address on more than one only with API 1.44 (Podman 4 has 1.41).
+      // On one network only, which must be the container's first: Compose v2 sets a MAC address on others only with
+      // API 1.44 (Podman 4 has 1.41).
       return { name: n, address, ...(input.fixedMacs && address && n === reachedOn(lab, c) ? { mac: macFor(address) } : {}) };
     }),
     ports: lab.entrypoints
