@@ -328,7 +328,7 @@ function dockerOptions(endpoint: Endpoint): Docker.DockerOptions {
 /**
  * The engine's event stream (one JSON object a line) as events. Docker says "health_status: healthy"
  * when the health changes; Podman says "health_status" on every check, with the status apart
- * (HealthStatus): both become the first form, and only changes are kept.
+ * (HealthStatus): both become the first form, and only changes are kept (a start begins anew).
  */
 /** How often remove asks again for a container whose kill the engine did not see complete in time. */
 const REMOVE_ATTEMPTS = 30;
@@ -341,6 +341,8 @@ export function parseEngineEvents(text: string): EngineEvent[] {
     const attributes = e.Actor.Attributes;
     const status = e.Action === 'health_status' ? (e.HealthStatus ?? attributes.health_status) : undefined;
     const action = status ? `health_status: ${status}` : e.Action;
+    // A container that starts again starts with no health: its first check is a change, healthy or not.
+    if (action === 'start') health.delete(e.id);
     if (action.startsWith('health_status: ')) {
       if (health.get(e.id) === action) continue;
       health.set(e.id, action);
