@@ -104,7 +104,7 @@ export async function composeForEngine(found: Promise<Compose>, engine: Promise<
 }
 
 /** The API version compose speaks to Podman (see composeForEngine). */
-export const PODMAN_COMPOSE_API = '1.44';
+const PODMAN_COMPOSE_API = '1.44';
 
 /** Stands in when no usable compose CLI is installed: every use says what to install. */
 export class MissingCompose implements Compose {

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { DockerodeRuntime } from '../../src/engine/dockerode-runtime.js';
 import { PODMAN_BRIDGED_ACCEPT, PODMAN_FORWARD_DROP_MESSAGE } from '../../src/engine/podman-firewall.js';
 import { httpGet } from '../../src/measure/http.js';
@@ -50,7 +51,6 @@ test("an image imported through Podman's API is named by its tag (Podman ignores
   try {
     fs.writeFileSync(path.join(dir, 'file'), 'imported\n');
     const tar = spawnSync('tar', ['-C', dir, '-c', '.']);
-    const { Readable } = await import('node:stream');
     await runtime.importImage(Readable.from(tar.stdout), tag, { 'dev.infra-lab.test': 'import' });
     expect(await runtime.imageLabels(tag)).toMatchObject({ 'dev.infra-lab.test': 'import' });
     expect(podman(['image', 'exists', tag.replace(/:tagged$/, ':latest')]).code).toBe(1);
