@@ -12,11 +12,13 @@
 set -u
 SOCKET=${1:-/run/podman/podman.sock}
 INTERVAL=${INFRA_LAB_HEALTHCHECK_INTERVAL:-2}
+# Set by a test: the loop ends with that process, also when it is killed and cannot stop the loop.
+WHILE_PID=${INFRA_LAB_HEALTHCHECK_WHILE_PID:-}
 api() { curl -sf --max-time 30 --unix-socket "$SOCKET" "http://podman/v4.0.0/libpod/$1"; }
 api _ping >/dev/null || { echo "podman-healthchecks.sh: no Podman API at $SOCKET; start it: podman system service --time=0 unix://$SOCKET &" >&2; exit 3; }
 # {"label":["dev.infra-lab.lab"],"status":["running"]}, URL-encoded
 RUNNING='containers/json?filters=%7B%22label%22%3A%5B%22dev.infra-lab.lab%22%5D%2C%22status%22%3A%5B%22running%22%5D%7D'
-while :; do
+while [ -z "$WHILE_PID" ] || kill -0 "$WHILE_PID" 2>/dev/null; do
   # Every check at once: a database's check may take a second, and the others must not wait for it.
   # Containers without a healthcheck answer with an error, which is not news.
   for id in $(api "$RUNNING" | grep -o '"Id":"[0-9a-f]*"' | cut -d'"' -f4); do

@@ -48,7 +48,11 @@ export function copyImagesToPodman(): string[] {
  * does for users without systemd; stop() ends it.
  */
 export function startHealthchecks(): { stop(): Promise<void> } {
-  const child = spawn('bash', [path.join(repoRoot, 'scripts', 'podman-healthchecks.sh'), PODMAN_SOCKET], { stdio: 'ignore', detached: true });
+  const child = spawn('bash', [path.join(repoRoot, 'scripts', 'podman-healthchecks.sh'), PODMAN_SOCKET], {
+    stdio: 'ignore',
+    detached: true,
+    env: { ...process.env, INFRA_LAB_HEALTHCHECK_WHILE_PID: String(process.pid) },
+  });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   return {
     stop: async () => {
