@@ -2,6 +2,7 @@
 # Prepares a Debian or Ubuntu machine (as root) for infra-lab's tests and the debian image flavor:
 # Docker Engine, Compose v1 and v2, debootstrap for the base image, and the validators the tests run
 # on generated projects (named-checkzone, nginx -t, haproxy -c). Then starts dockerd if it is not running.
+# Podman beside it, for the Podman tests: its API socket, and what it needs beside a Docker engine.
 # Safe to run again: apt-get skips what is installed, compose v2 is fetched only when missing,
 # and a running engine is left alone.
 set -euo pipefail
@@ -20,8 +21,11 @@ if [ ! -e /usr/sbin/policy-rc.d ]; then
 fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
-  docker.io docker-compose debootstrap ca-certificates iptables procps \
-  bind9-utils bind9-dnsutils nginx haproxy >/dev/null
+  docker.io docker-compose debootstrap ca-certificates iptables procps curl \
+  bind9-utils bind9-dnsutils nginx haproxy \
+  podman netavark aardvark-dns catatonit >/dev/null
+# (netavark and aardvark-dns: Podman's network stack with names on each network; catatonit: the init of
+# `init: true`, which every lab container has.)
 
 # Compose v2, the `docker compose` plugin that Docker Desktop users have. Bookworm packages only v1;
 # trixie's docker-compose 2.x is one static-enough binary (it needs libc 2.34) that runs on bookworm.
@@ -81,4 +85,32 @@ if [ "$(docker info --format '{{.CgroupDriver}}')" = cgroupfs ]; then
     mkdir -p /sys/fs/cgroup/docker && echo 800 > /sys/fs/cgroup/docker/cpu.weight
   fi
 fi
-echo "docker $(docker version --format '{{.Server.Version}}'), docker-compose $(docker-compose version --short 2>/dev/null), docker compose $(docker compose version --short 2>/dev/null)"
+# Podman raises its containers' open-file and process limits beyond this process's own unless told
+# otherwise; where it lacks CAP_SYS_RESOURCE (inside a container, as CI runs) runc may not, and every
+# container fails to start ("error setting rlimit type 7: operation not permitted").
+if (( (0x$(awk '/^CapEff/ { print $2 }' /proc/self/status) >> 24 & 1) == 0 )); then
+  nproc=$(ulimit -Hu); [ "$nproc" = unlimited ] || [ "$nproc" -gt 32768 ] && nproc=32768
+  mkdir -p /etc/containers/containers.conf.d
+  printf '# written by infra-lab setup: this machine may not raise its own limits\n[containers]\ndefault_ulimits = ["nofile=%s:%s", "nproc=%s:%s"]\n' \
+    "$(ulimit -Hn)" "$(ulimit -Hn)" "$nproc" "$nproc" > /etc/containers/containers.conf.d/infra-lab.conf
+fi
+# Podman's Docker-compatible API, which infra-lab and compose use with DOCKER_HOST=unix:///run/podman/podman.sock.
+# Under systemd, podman.socket starts it; without systemd, a service that never times out.
+if ! curl -sf --max-time 5 --unix-socket /run/podman/podman.sock http://podman/_ping >/dev/null; then
+  echo "starting Podman's API socket (log: /var/log/infra-lab-podman.log)"
+  mkdir -p /run/podman
+  nohup podman system service --time=0 unix:///run/podman/podman.sock >/var/log/infra-lab-podman.log 2>&1 &
+  for _ in $(seq 1 40); do
+    curl -sf --max-time 5 --unix-socket /run/podman/podman.sock http://podman/_ping >/dev/null && break
+    sleep 0.25
+  done
+  curl -sf --max-time 5 --unix-socket /run/podman/podman.sock http://podman/_ping >/dev/null || { echo "Podman's API socket did not start; see /var/log/infra-lab-podman.log" >&2; exit 3; }
+fi
+# Beside Docker, bridged frames pass iptables and Docker's FORWARD policy is DROP, which netavark opens
+# only for networks with a way out: traffic on a Podman `internal: true` network (a lab's private one)
+# is dropped. This lets frames bridged within a Podman bridge through, and nothing routed between networks.
+podman_rule=(-i 'podman+' -o 'podman+' -m physdev --physdev-is-bridged -j ACCEPT)
+if iptables -S FORWARD | grep -qx -- '-P FORWARD DROP' && iptables -S DOCKER-USER >/dev/null 2>&1 && ! iptables -C DOCKER-USER "${podman_rule[@]}" 2>/dev/null; then
+  iptables -I DOCKER-USER "${podman_rule[@]}"
+fi
+echo "docker $(docker version --format '{{.Server.Version}}'), docker-compose $(docker-compose version --short 2>/dev/null), docker compose $(docker compose version --short 2>/dev/null), $(podman --version 2>/dev/null)"

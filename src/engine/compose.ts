@@ -26,7 +26,7 @@ export interface UpOptions {
   replicasOf?: string;
 }
 
-type Runner = (file: string, args: string[], options: { cwd?: string; cancelSignal?: AbortSignal; stdio?: 'inherit' }) => ResultPromise;
+type Runner = (file: string, args: string[], options: { cwd?: string; cancelSignal?: AbortSignal; stdio?: 'inherit'; env?: Record<string, string> }) => ResultPromise;
 const defaultRunner: Runner = (file, args, options) => execa(file, args, { ...options, reject: false, all: true });
 
 /** Which compose infra-lab uses: INFRA_LAB_COMPOSE=v1|v2 chooses one (CI runs the suite under each); unset, whichever is here. */
@@ -55,7 +55,13 @@ export class ComposeCli implements Compose {
     private readonly command: string[],
     private readonly description: string,
     private readonly run: Runner = defaultRunner,
+    /** Set for compose beside the environment it inherits. */
+    private readonly env?: Record<string, string>,
   ) {}
+
+  withEnv(env: Record<string, string>): ComposeCli {
+    return new ComposeCli(this.command, this.description, this.run, { ...this.env, ...env });
+  }
 
   async describe(): Promise<string> {
     return this.description;
@@ -63,7 +69,7 @@ export class ComposeCli implements Compose {
 
   private async exec(dir: string, args: string[], signal?: AbortSignal): Promise<string> {
     const [file, ...pre] = this.command;
-    const r = await this.run(file, [...pre, ...args], { cwd: dir, cancelSignal: signal });
+    const r = await this.run(file, [...pre, ...args], { cwd: dir, cancelSignal: signal, env: this.env });
     if (r.isCanceled) throw failure(`${this.command.join(' ')} ${args[0]} was interrupted`);
     if (r.exitCode !== 0) throw failure(`${this.command.join(' ')} ${args.join(' ')} failed in ${dir}:\n${explain(String(r.all ?? ''))}`);
     return String(r.all ?? '');
@@ -82,10 +88,23 @@ export class ComposeCli implements Compose {
 
   async attached(dir: string, args: string[]): Promise<number> {
     const [file, ...pre] = this.command;
-    const r = await this.run(file, [...pre, ...args], { cwd: dir, stdio: 'inherit' });
+    const r = await this.run(file, [...pre, ...args], { cwd: dir, stdio: 'inherit', env: this.env });
     return r.exitCode ?? 1;
   }
 }
+
+/**
+ * Compose as it must run against the engine. Podman 4 has API 1.41, below which Compose's client
+ * refuses a MAC address per network, and Podman takes no other (it ignores a container's own): on
+ * Podman, compose speaks 1.44, which Podman serves. A DOCKER_API_VERSION the user set is kept.
+ */
+export async function composeForEngine(found: Promise<Compose>, engine: Promise<{ podman: boolean }>, env: NodeJS.ProcessEnv = process.env): Promise<Compose> {
+  const [compose, podman] = await Promise.all([found, engine.then((e) => e.podman, () => false)]);
+  return podman && compose instanceof ComposeCli && !env.DOCKER_API_VERSION ? compose.withEnv({ DOCKER_API_VERSION: PODMAN_COMPOSE_API }) : compose;
+}
+
+/** The API version compose speaks to Podman (see composeForEngine). */
+const PODMAN_COMPOSE_API = '1.44';
 
 /** Stands in when no usable compose CLI is installed: every use says what to install. */
 export class MissingCompose implements Compose {
@@ -116,6 +135,9 @@ export function explain(output: string): string {
   const port = /(?:Bind for|listen tcp|bind: address)[^\n]*?(\d+\.\d+\.\d+\.\d+:\d+|:\d+)/.exec(output);
   if (port) return `${text}\n  the port ${port[1]} is in use by another program; stop it, or set BIND_ADDRESS in the project's .env`;
   if (/Pool overlaps|overlaps with other one/i.test(output)) return `${text}\n  another Docker network uses the lab's addresses; remove it, or run infra-lab down on the other lab`;
+  // Podman sets containers' open-file and process limits above its own unless told otherwise.
+  if (/error setting rlimit/i.test(output))
+    return `${text}\n  the engine may not raise the containers' limits above its own here (no CAP_SYS_RESOURCE, as inside a container); set default_ulimits in containers.conf, as scripts/setup-debian-host.sh does`;
   return text;
 }
 

@@ -140,6 +140,7 @@ export class DockerodeRuntime implements Runtime {
       // The address it has, also where the engine does not say that it was asked for (Podman's
       // IPAMConfig is null): reconnecting elsewhere would strand clients that cached the old one.
       ipv4: n.IPAMConfig?.IPv4Address || n.IPAddress || undefined,
+      mac: n.MacAddress || undefined,
       aliases: (n.Aliases ?? []).filter((a: string) => !info.Id.startsWith(a)),
     }));
   }
@@ -151,7 +152,7 @@ export class DockerodeRuntime implements Runtime {
   async connect(network: string, id: string, a: Omit<NetworkAttachment, 'network'>): Promise<void> {
     await this.docker.getNetwork(network).connect({
       Container: id,
-      EndpointConfig: { IPAMConfig: a.ipv4 ? { IPv4Address: a.ipv4 } : undefined, Aliases: a.aliases },
+      EndpointConfig: { IPAMConfig: a.ipv4 ? { IPv4Address: a.ipv4 } : undefined, MacAddress: a.mac, Aliases: a.aliases },
     });
   }
 
@@ -335,7 +336,7 @@ function dockerOptions(endpoint: Endpoint): Docker.DockerOptions {
 /**
  * The engine's event stream (one JSON object a line) as events. Docker says "health_status: healthy"
  * when the health changes; Podman says "health_status" on every check, with the status apart
- * (HealthStatus): both become the first form, and only changes are kept.
+ * (HealthStatus): both become the first form, and only changes are kept (a start begins anew).
  */
 /** How often remove asks again for a container whose kill the engine did not see complete in time. */
 const REMOVE_ATTEMPTS = 30;
@@ -348,6 +349,8 @@ export function parseEngineEvents(text: string): EngineEvent[] {
     const attributes = e.Actor.Attributes;
     const status = e.Action === 'health_status' ? (e.HealthStatus ?? attributes.health_status) : undefined;
     const action = status ? `health_status: ${status}` : e.Action;
+    // A container that starts again starts with no health: its first check is a change, healthy or not.
+    if (action === 'start') health.delete(e.id);
     if (action.startsWith('health_status: ')) {
       if (health.get(e.id) === action) continue;
       health.set(e.id, action);

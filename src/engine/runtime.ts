@@ -109,6 +109,8 @@ export interface EventRecording {
 export interface NetworkAttachment {
   network: string;
   ipv4?: string;
+  /** Kept across a reconnect: Podman would pick a new one, and clients that cached the old one could not reach it. */
+  mac?: string;
   aliases: string[];
 }
 

@@ -205,10 +205,12 @@ export function judge(report: ExperimentReport, e: Scenario['expect'], samples: 
   if (e.failures !== 'none' && all.failed === 0) out.push(`expected requests to fail, but all ${all.sent} succeeded`);
   if (e.failures === 'all' && all.failed > 0) {
     // While the component is broken (from the first failure until the heal), no answer may be a success.
+    // The break shows when a failure ends: a request sent before it may hang on a dying server (a kill
+    // that the engine takes a second to carry out) while requests sent after it still succeed.
     const sorted = byStart(samples);
-    const first = sorted.find((s) => !s.ok)!;
-    const until = report.healAt ?? first.t;
-    const succeeded = sorted.filter((s) => s.ok && s.t > first.t && s.t + s.ms < until);
+    const brokenFrom = Math.min(...sorted.filter((s) => !s.ok).map((s) => s.t + s.ms));
+    const until = report.healAt ?? brokenFrom;
+    const succeeded = sorted.filter((s) => s.ok && s.t > brokenFrom && s.t + s.ms < until);
     if (succeeded.length) out.push(`expected every request to fail while broken, but ${succeeded.length} succeeded between the first failure and the heal`);
   }
   if (e.layers) {

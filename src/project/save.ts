@@ -19,6 +19,8 @@ export interface SaveOptions {
   replicas?: Record<string, number>;
   /** Limits of every container; by default those the project already has. */
   limits?: ContainerLimits;
+  /** Fixed MAC addresses (for Podman); by default as the project already has. */
+  fixedMacs?: boolean;
   versions?: Record<string, string>;
   routing?: RenderLabInput['routing'];
   /** Replace a docker-compose.yml edited by hand (it is kept beside as docker-compose.yml.edited). */
@@ -73,6 +75,7 @@ export async function saveProject(dir: string, lab: Lab, labText: string, source
     hasCertificate: !!previous && hasCertificate(dir),
     replicas: options.replicas ?? previous?.replicas,
     limits: options.limits ?? previous?.limits,
+    fixedMacs: options.fixedMacs ?? previous?.fixedMacs,
     versions: options.versions,
     routing: options.routing,
     appServer: fs.readFileSync(appBundle, 'utf8'),

@@ -49,6 +49,14 @@ export function addressFrom(lab: Lab, addressing: Addressing, from: string, to: 
   return shared ? addressing.components[to]?.[shared] : undefined;
 }
 
+/**
+ * A fixed MAC address for a fixed IPv4 address, as Docker derives them (02:42, then the address):
+ * Podman's netavark picks a new random one at each start, and a client that cached the old one
+ * (the app, of its database) sends into the void until its ARP entry expires, which made each
+ * outage look about 20 s longer than it was.
+ */
+export const macFor = (ipv4: string) => `02:42:${ipv4.split('.').map((o) => Number(o).toString(16).padStart(2, '0')).join(':')}`;
+
 /** Whether two CIDR subnets overlap (IPv4). */
 export function overlaps(x: string, y: string): boolean {
   const parse = (cidr: string) => {

@@ -53,7 +53,8 @@ function serviceEntry(s: Service, lab: Lab, flavor: Flavor): object {
     ...(s.memoryMb ? { mem_limit: `${s.memoryMb}m` } : {}),
     ...(Object.keys(s.environment).length ? { environment: s.environment } : {}),
     ...(s.volumes.length ? { volumes: s.volumes } : {}),
-    networks: Object.fromEntries(s.networks.map((n) => [n.name, n.address ? { ipv4_address: n.address } : {}])),
+    // Compose makes the network of the highest priority a container's first, else the first by name.
+    networks: Object.fromEntries(s.networks.map((n) => [n.name, n.address ? { ipv4_address: n.address, ...(n.mac ? { mac_address: n.mac, priority: 100 } : {}) } : {}])),
     ...(s.ports.length ? { ports: s.ports } : {}),
     ...(s.healthcheck ? { healthcheck: { test: s.healthcheck, interval: '2s', timeout: '2s', retries: 3, start_period: '120s' } } : {}),
     ...(s.dependsOn.length ? { depends_on: Object.fromEntries(s.dependsOn.map((d) => [d.name, { condition: d.condition }])) } : {}),

@@ -25,6 +25,8 @@ export interface ProjectInfo {
   replicas?: Record<string, number>;
   /** Limits every container is held to (a checked submission's), which later renderings keep. */
   limits?: ContainerLimits;
+  /** Rendered for an engine that gives containers a new MAC address at each start (Podman); later renderings keep it. */
+  fixedMacs?: boolean;
 }
 
 export const INFO_FILE = 'infra-lab.json';
@@ -57,6 +59,7 @@ export interface RenderLabInput {
   /** Replica counts that differ from the lab file. */
   replicas?: Record<string, number>;
   limits?: ContainerLimits;
+  fixedMacs?: boolean;
   /** New code versions of app components (others keep theirs). */
   versions?: Record<string, string>;
   /** Transient routing of the web servers during a deploy (see RenderInput.routing). */
@@ -85,6 +88,7 @@ export async function renderLabProject(input: RenderLabInput): Promise<{ files: 
     appServer: input.appServer,
     routing: input.routing,
     limits: input.limits,
+    fixedMacs: input.fixedMacs,
     now: input.now,
     version: VERSION,
   });
@@ -112,6 +116,7 @@ export async function renderLabProject(input: RenderLabInput): Promise<{ files: 
     generatedBy: `infra-lab ${VERSION}`,
     ...(input.replicas && Object.keys(input.replicas).length ? { replicas: input.replicas } : {}),
     ...(input.limits ? { limits: input.limits } : {}),
+    ...(input.fixedMacs ? { fixedMacs: true } : {}),
   };
   files.push({ path: INFO_FILE, content: `${JSON.stringify(info, null, 2)}\n` });
   return { files, info };

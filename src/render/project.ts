@@ -7,7 +7,7 @@ import { component, componentsWithRole } from '../lab/model.js';
 import { normalizeName } from '../lab/check.js';
 import { KNOB_DEFAULTS } from '../lab/defaults.js';
 import { templatesDir } from '../paths.js';
-import { addressFrom, addressLab, type Addressing } from './addresses.js';
+import { addressFrom, addressLab, macFor, type Addressing } from './addresses.js';
 import { imageFor, type Flavor } from './flavors.js';
 import { versionVariable, type ProjectEnv } from './secrets.js';
 import { composeFile, dataVolume } from './compose-file.js';
@@ -38,6 +38,8 @@ export interface RenderInput {
   routing?: { drained?: string[]; addresses?: Record<string, string> };
   /** Held to every container, whatever the lab file says: a submission checked for a class is untrusted. */
   limits?: ContainerLimits;
+  /** Give each fixed-address component a fixed MAC address too (see macFor): the engine would pick a new one at each start. */
+  fixedMacs?: boolean;
   /** The moment of rendering: the zone's serial number. */
   now: Date;
   version: string;
@@ -197,11 +199,15 @@ export function zoneRecords(lab: Lab, addressing: Addressing): ZoneRecord[] {
   return records;
 }
 
-/** The address users reach a component at: on a network it shares with the DNS server, else its first. */
-function publicAddress(lab: Lab, addressing: Addressing, c: Component): string {
+/** The network a component is reached on: one it shares with the DNS server (where users are), else its first. */
+function reachedOn(lab: Lab, c: Component): string {
   const dns = componentsWithRole(lab, 'dns')[0];
-  const net = c.networks.find((n) => dns.networks.includes(n)) ?? c.networks[0];
-  return addressing.components[c.name][net];
+  return c.networks.find((n) => dns.networks.includes(n)) ?? c.networks[0];
+}
+
+/** The address users reach a component at (see reachedOn). */
+function publicAddress(lab: Lab, addressing: Addressing, c: Component): string {
+  return addressing.components[c.name][reachedOn(lab, c)];
 }
 
 export interface Service {
@@ -212,7 +218,8 @@ export interface Service {
   user?: string;
   environment: Record<string, string>;
   volumes: string[];
-  networks: { name: string; address?: string }[];
+  /** mac: the network is the container's first (compose: priority), and its MAC address is fixed. */
+  networks: { name: string; address?: string; mac?: string }[];
   ports: string[];
   healthcheck?: string[];
   dependsOn: { name: string; condition: string }[];
@@ -265,7 +272,12 @@ function service(c: Component, input: RenderInput, addressing: Addressing): Serv
     image: imageFor(flavor, c.image),
     environment: {},
     volumes: [],
-    networks: c.networks.map((n) => ({ name: n, address: addressing.components[c.name]?.[n] })),
+    networks: c.networks.map((n) => {
+      const address = addressing.components[c.name]?.[n];
+      // On one network only, which must be the container's first: Compose v2 sets a MAC address on others only with
+      // API 1.44 (Podman 4 has 1.41).
+      return { name: n, address, ...(input.fixedMacs && address && n === reachedOn(lab, c) ? { mac: macFor(address) } : {}) };
+    }),
     ports: lab.entrypoints
       .filter((e) => e.component === c.name)
       .flatMap((e) => (e.protocol === 'dns' ? [`${e.port}/udp`, `${e.port}/tcp`] : [String(e.port)]))

@@ -30,11 +30,12 @@ export function projectNameOf(home: string, lab: string): string {
 
 /** The engine and compose of this machine. Loaded on first use: commands that need neither start faster. */
 export async function realContext(): Promise<RunContext> {
-  const [{ DockerodeRuntime }, { detectCompose, LazyCompose }] = await Promise.all([import('../engine/dockerode-runtime.js'), import('../engine/compose.js')]);
+  const [{ DockerodeRuntime }, { composeForEngine, detectCompose, LazyCompose }] = await Promise.all([import('../engine/dockerode-runtime.js'), import('../engine/compose.js')]);
   const { endpoint } = findEndpoint();
+  const runtime = new DockerodeRuntime(endpoint);
   return {
-    runtime: new DockerodeRuntime(endpoint),
-    compose: new LazyCompose(detectCompose()),
+    runtime,
+    compose: new LazyCompose(composeForEngine(detectCompose(), runtime.engine())),
     home: labsHome(),
     clock: Date.now,
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),

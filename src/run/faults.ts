@@ -8,7 +8,10 @@ import { LABEL } from '../render/project.js';
 import { checkImages } from './up.js';
 import { readFaults, writeFaults } from '../project/project.js';
 import { TIMINGS } from './timings.js';
-import type { ContainerInfo } from '../engine/runtime.js';
+import type { ContainerInfo, NetworkAttachment } from '../engine/runtime.js';
+import { addressLab } from '../render/addresses.js';
+import type { Project } from '../project/project.js';
+import { checkUserPath } from './user-path.js';
 import type { RunContext } from './context.js';
 import { silent, type Progress } from './events.js';
 import { lockLab } from './lock.js';
@@ -107,7 +110,7 @@ async function healLocked(ctx: RunContext, status: LabStatus, names: string[] | 
   const chosen = names === 'all' ? faults : faults.filter((f) => names.includes(f.component) || names.includes(baseComponent(f.component)));
   const healed: HealResult['healed'] = [];
   for (const f of chosen) {
-    await undoFault(ctx.runtime, f);
+    await undoFault(ctx.runtime, withPlannedAddresses(status.project, f));
     healed.push({ component: f.component, mode: f.mode });
   }
   writeFaults(status.projectDir, faults.filter((f) => !chosen.includes(f)));
@@ -133,5 +136,24 @@ async function healLocked(ctx: RunContext, status: LabStatus, names: string[] | 
     const bad = last.services.filter((s) => wanted.includes(s.component) && !s.ready);
     throw failure(`healed, but ${bad.map((s) => `${s.component} (${s.summary})`).join(', ')} did not become ready again; see infra-lab logs ${bad[0]?.component}`);
   }
+  // Ready containers are not yet a site that answers (the app may hold the old address of its database): with
+  // nothing left broken, ready means that a user gets through.
+  if (faults.length === chosen.length && last.state === 'up')
+    await checkUserPath(ctx, status.project.lab, last.endpoints, status.projectDir).catch((err: Error) => {
+      throw failure(`healed, but users do not get through: ${err.message}`, err);
+    });
   return { healed, ms: ctx.clock() - start };
+}
+
+/**
+ * A disconnect fault reconnects each fixed-address component at the address the lab's plan gives it,
+ * whatever the engine said at the break: Podman's inspect does not say which address was asked for.
+ */
+function withPlannedAddresses(project: Project, fault: Fault): Fault {
+  if (fault.mode !== 'disconnect') return fault;
+  const planned = addressLab(project.lab, project.info.block).components[baseComponent(fault.component)];
+  if (!planned) return fault;
+  const prefix = `${project.info.projectName}_`;
+  const plan = (a: NetworkAttachment) => (a.network.startsWith(prefix) && planned[a.network.slice(prefix.length)] ? { ...a, ipv4: planned[a.network.slice(prefix.length)] } : a);
+  return { ...fault, containers: fault.containers.map((c) => ({ ...c, attachments: c.attachments?.map(plan) })) };
 }

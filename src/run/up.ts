@@ -6,10 +6,9 @@ import { addressLab, blockFor, overlaps } from '../render/addresses.js';
 import { imageFor, type Flavor } from '../render/flavors.js';
 import type { ContainerLimits } from '../render/project.js';
 import { labTextOfCopy, withReplicas } from '../render/generate.js';
-import { hasEnv, projectDirOf, readInfo, readLabCa } from '../project/project.js';
+import { hasEnv, projectDirOf, readInfo } from '../project/project.js';
 import { saveProject } from '../project/save.js';
-import { lookupWww, type WwwAnswer } from '../measure/dns.js';
-import { httpGet } from '../measure/http.js';
+import type { WwwAnswer } from '../measure/dns.js';
 import { projectNameOf, type RunContext } from './context.js';
 import { flavorFor } from './labs.js';
 import { lockLab } from './lock.js';
@@ -19,6 +18,8 @@ import type { Progress } from './events.js';
 import { endpointsOf, healthchecksNeverRun, projectContainers, serviceStates, type Endpoints, type ServiceState } from './state.js';
 import { waitUntil } from './wait.js';
 import { buildDebianImages } from './images.js';
+import { checkDns, checkPage } from './user-path.js';
+import { dropsPodmanInternalTraffic, PODMAN_FORWARD_DROP_MESSAGE, readHostFirewall } from '../engine/podman-firewall.js';
 
 export interface UpOptions {
   /** The flavor asked for; by default the one the lab last ran with (see flavorFor). */
@@ -69,11 +70,11 @@ async function upLocked(ctx: RunContext, labFile: Lab, options: UpOptions, progr
   const flavor = flavorFor(previous && { lab: lab.name, flavor: previous.flavor, state: running ? 'up' : 'down' }, options.flavor);
 
   await checkImages(ctx, flavor, lab.components.map((c) => imageFor(flavor, c.image)), progress);
-  await checkComposeFitsEngine(ctx);
+  const engine = await checkEngineFits(ctx, lab);
   if (!previous || !hasEnv(projectDir)) await checkNoOrphanVolumes(ctx, projectName, projectDir, !!previous);
   const block = previous?.block ?? (await freeBlock(ctx, lab, projectName));
   const labText = options.labText ?? labTextOfCopy(fs.readFileSync(lab.source, 'utf8'));
-  const generated = await saveProject(projectDir, labFile, labText, source, { flavor, projectName, block, replaceEdited: options.force, limits: options.limits });
+  const generated = await saveProject(projectDir, labFile, labText, source, { flavor, projectName, block, replaceEdited: options.force, limits: options.limits, fixedMacs: engine.podman });
   const alreadyUp = before.every((s) => s.ready);
   if (alreadyUp && !generated.changed) {
     const containers = await projectContainers(ctx.runtime, projectName);
@@ -141,7 +142,7 @@ async function composeUpWatched(ctx: RunContext, lab: Lab, projectDir: string, p
       const silent = healthchecksNeverRun(states, ctx.clock(), HEALTHCHECK_GRACE_MS);
       if (silent.length)
         cause = environmentError(
-          `the engine never ran the healthchecks of ${silent.join(', ')} in ${HEALTHCHECK_GRACE_MS / 1000} s, so compose waits forever: Podman 4 runs healthchecks from systemd timers, and there is no systemd here; run where systemd runs, or run podman healthcheck run <container> in a loop`,
+          `the engine never ran the healthchecks of ${silent.join(', ')} in ${HEALTHCHECK_GRACE_MS / 1000} s, so compose waits forever: Podman 4 runs healthchecks from systemd timers, and there is no systemd here; run where systemd runs, or run podman healthcheck run <container> in a loop (infra-lab's scripts/podman-healthchecks.sh does)`,
         );
       else if (ctx.clock() - start >= timeoutMs)
         cause = failure(`the lab did not start within ${timeoutMs / 1000} s; still waiting for ${states.filter((x) => !x.ready).map((x) => `${x.component} (${x.summary})`).join(', ')}`);
@@ -214,15 +215,22 @@ export async function checkImages(ctx: RunContext, flavor: Flavor, images: strin
     );
 }
 
-/** Compose v1 fails every second `up` on Podman ("IPAM option driver has changed"): v2 is needed there. */
-async function checkComposeFitsEngine(ctx: RunContext): Promise<void> {
+/**
+ * What Podman needs that Docker does not: Compose v2, since v1 fails every second `up` there ("IPAM
+ * option driver has changed"); and, for a lab with an internal network, a host firewall that lets
+ * that network's traffic through (see podman-firewall.ts). Only a local engine's host firewall is ours to read.
+ */
+async function checkEngineFits(ctx: RunContext, lab: Lab): Promise<{ podman: boolean }> {
   const compose = await ctx.compose.describe();
-  if (!compose.startsWith('docker-compose ')) return;
   const engine = await ctx.runtime.engine();
-  if (engine.podman)
+  if (!engine.podman) return engine;
+  if (compose.startsWith('docker-compose '))
     throw environmentError(
       `${compose} (Compose v1) cannot run labs on Podman ${engine.version}: its second up fails ("IPAM option driver has changed"); install Compose v2 (docker compose) and set INFRA_LAB_COMPOSE=v2`,
     );
+  const local = /^(\/|unix:\/\/)/.test(ctx.runtime.endpoint.address);
+  if (local && lab.networks.some((n) => n.internal) && dropsPodmanInternalTraffic(await readHostFirewall())) throw environmentError(PODMAN_FORWARD_DROP_MESSAGE);
+  return engine;
 }
 
 /** What the engine said about a failed request, on one line (dockerode puts it in json.message). */
@@ -256,39 +264,4 @@ async function freeBlock(ctx: RunContext, lab: Lab, projectName: string): Promis
     if (!subnets.some((s) => taken.some((t) => overlaps(s, t)))) return block;
   }
   throw environmentError('no free address block for the lab networks in 10.96.0.0/9; remove unused Docker networks (docker network prune)');
-}
-
-async function checkDns(ctx: RunContext, server: string, domain: string, signal?: AbortSignal): Promise<WwwAnswer> {
-  let lastError: unknown;
-  const answer = await waitUntil(
-    () =>
-      lookupWww(server, domain).catch((err) => {
-        lastError = err;
-        return undefined;
-      }),
-    { timeoutMs: 15_000, intervalMs: 250, clock: ctx.clock, sleep: ctx.sleep, signal },
-  );
-  if (!answer) throw failure(`the lab's DNS server at ${server} does not answer for www.${domain}: ${(lastError as Error)?.message}`);
-  return answer;
-}
-
-async function checkPage(ctx: RunContext, lab: Lab, endpoints: Endpoints, projectDir: string, signal?: AbortSignal) {
-  const url = endpoints.https ?? endpoints.http;
-  if (!url) return undefined;
-  const ca = url.startsWith('https') ? readLabCa(projectDir) : undefined;
-  let last: { status: number; answeredBy?: string } | undefined;
-  const ok = await waitUntil(
-    async () => {
-      try {
-        const r = await httpGet(url, { host: `www.${lab.domain}`, ca });
-        last = { status: r.status, answeredBy: r.headers['x-app-instance'] as string | undefined };
-        return r.status === 200 ? last : undefined;
-      } catch {
-        return undefined;
-      }
-    },
-    { timeoutMs: 20_000, intervalMs: 250, clock: ctx.clock, sleep: ctx.sleep, signal },
-  );
-  if (!ok) throw failure(`every service is ready but ${url} does not answer 200 for www.${lab.domain}${last ? ` (last status ${last.status})` : ''}`);
-  return ok;
 }

@@ -9,8 +9,11 @@ import { projectNameOf } from '../../src/run/context.js';
  * Helpers of the end-to-end tests, which run the real binary against a real Docker engine
  * with the debian images. A missing engine fails these tests; they never skip.
  */
-export function docker(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync('docker', args, { encoding: 'utf8', timeout: 120_000 });
+export const docker = (args: string[]) => engineCli('docker', args);
+export const podman = (args: string[]) => engineCli('podman', args);
+
+function engineCli(bin: string, args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(bin, args, { encoding: 'utf8', timeout: 120_000 });
   return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? r.error?.message ?? '' };
 }
 
@@ -33,17 +36,21 @@ export class LiveLab {
   readonly home = fs.mkdtempSync(path.join(os.tmpdir(), 'infra-lab-e2e-'));
   /** The lab's compose project: its own per home, so a test's lab never meets the user's. */
   readonly projectName: string;
-  constructor(readonly name: string) {
+  /** env: what the binary runs with beside the lab's home (DOCKER_HOST of another engine, say). */
+  constructor(
+    readonly name: string,
+    private readonly env: NodeJS.ProcessEnv = {},
+  ) {
     this.projectName = projectNameOf(this.home, name);
   }
 
   run(args: string[], timeoutMs = 600_000): RunResult {
-    return runCli(args, { env: { INFRA_LAB_HOME: this.home }, timeoutMs });
+    return runCli(args, { env: { ...this.env, INFRA_LAB_HOME: this.home }, timeoutMs });
   }
 
   /** Starts the binary in the background, as a user's second terminal would. */
   spawn(args: string[]): Spawned {
-    const child = spawn(process.execPath, [binary, ...args], { env: { ...process.env, INFRA_LAB_HOME: this.home } });
+    const child = spawn(process.execPath, [binary, ...args], { env: { ...process.env, ...this.env, INFRA_LAB_HOME: this.home } });
     const spawned: Spawned = {
       child,
       stdout: '',
@@ -69,7 +76,7 @@ export class LiveLab {
 
   /** Like run, while the test's own event loop goes on (a user probe runs meanwhile). */
   runAsync(args: string[]): Promise<RunResult> {
-    return runCliAsync(args, { env: { INFRA_LAB_HOME: this.home } });
+    return runCliAsync(args, { env: { ...this.env, INFRA_LAB_HOME: this.home } });
   }
 
   up(): RunResult {
@@ -117,15 +124,15 @@ export function useLiveLab(name: string, options: { start: boolean } = { start: 
   return lab;
 }
 
-/** Containers, networks and volumes of a lab's compose project that Docker still has (helpers included). */
-export function leftoversOf(projectName: string): string[] {
+/** Containers, networks and volumes of a lab's compose project that the engine still has (helpers included). */
+export function leftoversOf(projectName: string, cli = docker): string[] {
   const project = ['--filter', `label=com.docker.compose.project=${projectName}`];
   const helper = ['--filter', `label=dev.infra-lab.helper=${projectName}`];
   return [
-    ...docker(['ps', '-a', '-q', ...project]).stdout.split('\n').filter(Boolean).map((id) => `container ${id}`),
-    ...docker(['ps', '-a', '-q', ...helper]).stdout.split('\n').filter(Boolean).map((id) => `helper container ${id}`),
-    ...docker(['network', 'ls', '-q', ...project]).stdout.split('\n').filter(Boolean).map((id) => `network ${id}`),
-    ...docker(['volume', 'ls', '-q', ...project]).stdout.split('\n').filter(Boolean).map((id) => `volume ${id}`),
+    ...cli(['ps', '-a', '-q', ...project]).stdout.split('\n').filter(Boolean).map((id) => `container ${id}`),
+    ...cli(['ps', '-a', '-q', ...helper]).stdout.split('\n').filter(Boolean).map((id) => `helper container ${id}`),
+    ...cli(['network', 'ls', '-q', ...project]).stdout.split('\n').filter(Boolean).map((id) => `network ${id}`),
+    ...cli(['volume', 'ls', '-q', ...project]).stdout.split('\n').filter(Boolean).map((id) => `volume ${id}`),
   ];
 }
 

@@ -1,6 +1,7 @@
 import { endpointCandidates, findEndpoint, type EndpointEnv } from '../../src/engine/endpoint.js';
-import { detectCompose, explain } from '../../src/engine/compose.js';
+import { composeForEngine, detectCompose, explain } from '../../src/engine/compose.js';
 import { parseEngineEvents } from '../../src/engine/dockerode-runtime.js';
+import { dropsPodmanInternalTraffic, PODMAN_BRIDGED_ACCEPT } from '../../src/engine/podman-firewall.js';
 import { ExitCode, ExitError } from '../../src/errors.js';
 
 const env = (over: Partial<EndpointEnv> & { files?: Record<string, string> } = {}): EndpointEnv => ({
@@ -105,9 +106,33 @@ describe('finding compose', () => {
     await expect(c.up('/tmp/project')).rejects.toMatchObject({ code: ExitCode.usage, message: expect.stringContaining('set it to v1 or v2') });
   });
 
+  test('on Podman compose speaks API 1.44 (to pass a MAC address per network), unless the user chose a version; on Docker it is left alone', async () => {
+    const envOf = async (podman: boolean, env: NodeJS.ProcessEnv = {}) => {
+      const calls: { env?: Record<string, string> }[] = [];
+      const run = ((_file: string, _args: string[], options: { env?: Record<string, string> }) => {
+        calls.push(options);
+        return Promise.resolve({ exitCode: 0, stdout: '2.26.1', all: '', isCanceled: false });
+      }) as never;
+      const c = await composeForEngine(detectCompose(run, {}), Promise.resolve({ podman }), env);
+      await c.down('/tmp/project', { volumes: false });
+      return calls.pop()?.env;
+    };
+    expect(await envOf(true)).toEqual({ DOCKER_API_VERSION: '1.44' });
+    expect(await envOf(true, { DOCKER_API_VERSION: '1.41' })).toBeUndefined();
+    expect(await envOf(false)).toBeUndefined();
+    // An engine that does not answer: compose as found, and the engine's error is for the command to meet.
+    const c = await composeForEngine(detectCompose(runner({ 'docker compose': { exitCode: 0, stdout: '2.26.1' } }), {}), Promise.reject(new Error('no engine')));
+    expect(await c.describe()).toBe('docker compose 2.26.1');
+  });
+
   test('a port in use is explained', () => {
     const out = 'Error response from daemon: driver failed programming external connectivity: Bind for 127.0.0.1:8080 failed: port is already allocated';
     expect(explain(out)).toContain('the port 127.0.0.1:8080 is in use by another program');
+  });
+
+  test("Podman's limits that runc may not set inside a container are explained", () => {
+    const out = 'Error response from daemon: runc: runc create failed: unable to start container process: error during container init: error setting rlimits for ready process: error setting rlimit type 7: operation not permitted: OCI permission denied';
+    expect(explain(out)).toMatch(/no CAP_SYS_RESOURCE.*set default_ulimits in containers\.conf/);
   });
 });
 
@@ -131,5 +156,34 @@ describe('engine events', () => {
       'p-db-1 health_status: healthy',
       'p-web-1 health_status: healthy',
     ]);
+  });
+
+  test("a container that starts again and passes its first check is healthy again, as Podman says with no 'starting' in between", () => {
+    const checks = (h: string) => line({ Action: 'health_status', HealthStatus: h });
+    const events = parseEngineEvents([checks('healthy'), line({ Action: 'kill' }), line({ Action: 'die' }), line({ Action: 'start' }), checks('healthy'), checks('healthy')].join('\n'));
+    expect(events.map((e) => e.action)).toEqual(['health_status: healthy', 'kill', 'die', 'start', 'health_status: healthy']);
+  });
+});
+
+describe("Docker's FORWARD policy and Podman's internal networks", () => {
+  // As `iptables -S FORWARD; iptables -S DOCKER-USER` prints them beside a Docker engine.
+  const docker = ['-P FORWARD DROP', '-A FORWARD -j DOCKER-USER', '-A FORWARD -o docker0 -j DOCKER', '-A FORWARD -i docker0 -o docker0 -j ACCEPT', '-N DOCKER-USER', '-A DOCKER-USER -j RETURN'];
+  const rules = (...extra: string[]) => [...docker, ...extra].join('\n');
+
+  test('beside Docker, with bridged frames passing iptables: dropped', () => {
+    expect(dropsPodmanInternalTraffic({ bridgeNfCallIptables: '1\n', rules: rules() })).toBe(true);
+  });
+
+  test("the set-up's rule, or a user's own accept of Podman's bridges, lets it through; accepting only replies does not", () => {
+    expect(dropsPodmanInternalTraffic({ bridgeNfCallIptables: '1', rules: rules(`-A DOCKER-USER ${PODMAN_BRIDGED_ACCEPT.join(' ')}`) })).toBe(false);
+    expect(dropsPodmanInternalTraffic({ bridgeNfCallIptables: '1', rules: rules('-A FORWARD -i podman1 -j ACCEPT') })).toBe(false);
+    expect(dropsPodmanInternalTraffic({ bridgeNfCallIptables: '1', rules: rules('-A FORWARD -i podman1 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT') })).toBe(true);
+  });
+
+  test('a FORWARD policy of ACCEPT, bridged frames kept out of iptables, or a firewall this user cannot read: not dropped', () => {
+    expect(dropsPodmanInternalTraffic({ bridgeNfCallIptables: '1', rules: rules().replace('-P FORWARD DROP', '-P FORWARD ACCEPT') })).toBe(false);
+    expect(dropsPodmanInternalTraffic({ bridgeNfCallIptables: '0', rules: rules() })).toBe(false);
+    expect(dropsPodmanInternalTraffic({ bridgeNfCallIptables: '1' })).toBe(false);
+    expect(dropsPodmanInternalTraffic({})).toBe(false);
   });
 });

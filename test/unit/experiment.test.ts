@@ -25,6 +25,12 @@ describe('judging an experiment against the lab file', () => {
     expect(report(samples).verdict!.contradictions).toEqual(['expected every request to fail while broken, but 1 succeeded between the first failure and the heal']);
   });
 
+  test('requests sent after one that hangs on a dying server, answered before it fails, are no contradiction', () => {
+    // As Podman measured: the kill took effect 1 s after the fault; a request sent at 1100 hung until then.
+    const samples = [sample(0, true), sample(1100, false, { ms: 1300 }), sample(1150, true), sample(1200, true), ...[1300, 2500, 4000].map((t) => sample(t, false)), sample(6000, true)];
+    expect(report(samples).verdict).toEqual({ ok: true, contradictions: [] });
+  });
+
   test('failures of another layer, and no recovery, are named', () => {
     const samples = [sample(0, true), sample(1000, false, { layer: 'timeout' }), sample(2000, false)];
     expect(report(samples).verdict!.contradictions).toEqual(['expected failures only in database, but 1 in timeout', 'the user path had not recovered when the experiment ended']);

@@ -124,3 +124,17 @@ test("limits hold every container of a checked submission to a core and its memo
   expect([limited.app.cpus, limited['web-1'].cpus]).toEqual([0.5, 1]);
   expect(Object.values(services()).some((s) => s.mem_limit !== undefined)).toBe(false);
 });
+
+test("for Podman, each fixed-address component gets the MAC address Docker would derive, on the network it is reached on; replicas and Docker's projects get none", () => {
+  const networks = (labName: string, fixedMacs?: boolean) =>
+    (parse(renderProject({ ...fixedInput(labName, 'debian'), fixedMacs }).find((f) => f.path === 'docker-compose.yml')!.content) as {
+      services: Record<string, { networks: Record<string, { ipv4_address?: string; mac_address?: string; priority?: number }> }>;
+    }).services;
+  const single = networks('single-server', true);
+  expect(single.db.networks.private).toEqual({ ipv4_address: '10.150.21.13', mac_address: '02:42:0a:96:15:0d', priority: 100 });
+  // The web server is reached by users on the public network. Compose v2 takes one MAC address per container on API
+  // 1.41, on its first network: the one of the highest priority (else "private" would be, by name).
+  expect(single.web.networks).toEqual({ public: { ipv4_address: '10.150.20.11', mac_address: '02:42:0a:96:14:0b', priority: 100 }, private: { ipv4_address: '10.150.21.11' } });
+  expect(networks('scale-up', true).app.networks).toEqual({ private: {}, data: {} });
+  expect(JSON.stringify(networks('single-server'))).not.toContain('mac_address');
+});

@@ -13,6 +13,6 @@ export const disconnect: FaultModeSpec = {
     return done(target, { attachments });
   },
   async undo(runtime, c) {
-    for (const a of c.attachments ?? []) await runtime.connect(a.network, c.id, { ipv4: a.ipv4, aliases: a.aliases }).catch(ignoreAlready);
+    for (const a of c.attachments ?? []) await runtime.connect(a.network, c.id, { ipv4: a.ipv4, mac: a.mac, aliases: a.aliases }).catch(ignoreAlready);
   },
 };
