@@ -69,8 +69,9 @@ async function upLocked(ctx: RunContext, labFile: Lab, options: UpOptions, progr
   const running = before.some((s) => s.containers.length > 0);
   const flavor = flavorFor(previous && { lab: lab.name, flavor: previous.flavor, state: running ? 'up' : 'down' }, options.flavor);
 
-  await checkImages(ctx, flavor, lab.components.map((c) => imageFor(flavor, c.image)), progress);
+  // An engine that cannot run the lab is said before a build of images that could take minutes.
   const engine = await checkEngineFits(ctx, lab);
+  await checkImages(ctx, flavor, lab.components.map((c) => imageFor(flavor, c.image)), progress);
   if (!previous || !hasEnv(projectDir)) await checkNoOrphanVolumes(ctx, projectName, projectDir, !!previous);
   const block = previous?.block ?? (await freeBlock(ctx, lab, projectName));
   const labText = options.labText ?? labTextOfCopy(fs.readFileSync(lab.source, 'utf8'));

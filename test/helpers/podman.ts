@@ -1,7 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { ROLES } from '../../src/lab/model.js';
-import { DEBIAN_BASE_IMAGE, debianImage } from '../../src/render/flavors.js';
+import { DEBIAN_BASE_IMAGE, debianImage, IMAGE_KINDS } from '../../src/render/flavors.js';
 import { HASH_LABEL } from '../../src/run/images.js';
 import { repoRoot } from './cli.js';
 import { docker, podman } from './live.js';
@@ -31,7 +30,7 @@ const contentHash = (cli: typeof docker, image: string) => cli(['image', 'inspec
  * tested on its own. Returns the images copied.
  */
 export function copyImagesToPodman(): string[] {
-  const images = [DEBIAN_BASE_IMAGE, ...ROLES.map(debianImage)];
+  const images = [DEBIAN_BASE_IMAGE, ...IMAGE_KINDS.map(debianImage)];
   const stale = images.filter((image) => {
     const want = contentHash(docker, image);
     if (!want) throw new Error(`the Docker engine has no ${image} to copy into Podman; run infra-lab images build`);
