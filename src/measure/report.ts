@@ -194,7 +194,11 @@ export function dataContinuity(samples: readonly Sample[]): DataContinuity | und
   const unknownWrites = writes.slice(firstFailure).filter((s) => s.unknown && (!next || s.t < next.t + next.ms)).length;
   if (next?.visits === undefined) return { lastAcknowledged, continued: false, unknownWrites };
   const skipped = Math.max(0, next.visits - lastAcknowledged - 1);
-  return { lastAcknowledged, firstAfter: next.visits, continued: next.visits > lastAcknowledged, skipped, unknownWrites, skipsExplained: skipped <= unknownWrites };
+  // Writes are ordered by when they were sent, which is not always the order the database saw them
+  // in (a lost packet sent again delays one): the counter continued if any value acknowledged after
+  // the failure is above the last one before it; a database that lost its data acknowledges none.
+  const continued = Math.max(...after.map((s) => s.visits!)) > lastAcknowledged;
+  return { lastAcknowledged, firstAfter: next.visits, continued, skipped, unknownWrites, skipsExplained: skipped <= unknownWrites };
 }
 
 /** Compare what was measured with what the lab file says the student should see. */

@@ -10,6 +10,6 @@ export const LABEL = {
   helper: 'dev.infra-lab.helper',
   /** On a probe: host:pid of the infra-lab process it reports to; the probe is stale once that process is gone. */
   controller: 'dev.infra-lab.controller',
-  /** On a network fault's helper: the container it breaks (its name). */
+  /** On a network fault's helper: the fault mode it holds (latency, loss, bandwidth, partition). */
   fault: 'dev.infra-lab.fault',
 } as const;

@@ -28,12 +28,12 @@ test('images build skips what is up to date; images list shows each flavor', () 
   ensureImages();
   const build = runCli(['images', 'build']);
   expect(build.code).toBe(0);
-  expect(build.stdout).toContain('Built 0 image(s), 7 already up to date');
+  expect(build.stdout).toContain('Built 0 image(s), 8 already up to date');
   const list = runCli(['images', 'list', '--json']);
   expect(list.code).toBe(0);
   const images = JSON.parse(list.stdout) as { flavor: string; role: string; present: boolean; upToDate?: boolean }[];
   const debian = images.filter((i) => i.flavor === 'debian');
-  expect(debian.map((i) => i.role)).toEqual(['base', 'dns', 'lb', 'web', 'app', 'db', 'monitor']);
+  expect(debian.map((i) => i.role)).toEqual(['base', 'dns', 'lb', 'web', 'app', 'db', 'monitor', 'netfault']);
   expect(debian.every((i) => i.present && i.upToDate)).toBe(true);
-  expect(images.filter((i) => i.flavor === 'official').map((i) => i.role)).toEqual(['dns', 'lb', 'web', 'app', 'db', 'monitor']);
+  expect(images.filter((i) => i.flavor === 'official').map((i) => i.role)).toEqual(['dns', 'lb', 'web', 'app', 'db', 'monitor', 'netfault']);
 });

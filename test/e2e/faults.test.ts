@@ -76,12 +76,14 @@ test('watch in one terminal, break and heal in another: Ctrl-C ends the watch wi
   await new Promise((r) => setTimeout(r, 3000));
   watch.kill('SIGINT');
   expect(await ended).toBe(0);
-  // The live timeline: one line a second, with B for the requests that failed at the database.
-  expect(stdout).toMatch(/^\d\d:\d\d:\d\d  \.+\s+\d+ ok$/m);
-  expect(stdout).toMatch(/^\d\d:\d\d:\d\d  [.B]*B[.B]*\s+\d+\/\d+ failed$/m);
+  // The live timeline: one line a second, with B for the requests that failed at the database, and
+  // the latency of the second's successes (none in a second where every request failed).
+  expect(stdout).toMatch(/^\d\d:\d\d:\d\d  \.+\s+\d+ ok\s+p50 \d+ \/ p95 \d+ \/ p99 \d+ ms$/m);
+  expect(stdout).toMatch(/^\d\d:\d\d:\d\d  [.B]*B[.B]*\s+\d+\/\d+ failed(\s+p50 \d+ \/ p95 \d+ \/ p99 \d+ ms)?$/m);
   // A write cut off by the kill may be of unknown outcome: the summary then splits the failures.
   expect(stdout).toMatch(/\d+ requests in [\d.]+ s: [1-9]\d* failed( \(\d+ certainly, \d+ of unknown outcome\))?, availability [\d.]+%/);
   expect(stdout).toMatch(/failures by layer: database \d+/);
+  expect(stdout).toMatch(/latency of successful requests: p50 \d+ ms, p95 \d+ ms, p99 \d+ ms/);
 });
 
 test('heal with nothing broken says so', () => {

@@ -43,6 +43,12 @@ describe('judging an experiment against the lab file', () => {
     expect(dataContinuity([w(0, true, 7), w(1000, false)])).toEqual({ lastAcknowledged: 7, continued: false, unknownWrites: 0 });
   });
 
+  test('a write the database saw late (its packet was lost and sent again) is no data loss', () => {
+    const w = (t: number, ok: boolean, visits?: number): Sample => sample(t, ok, { kind: 'write', visits });
+    // 416 was sent first but applied after 413, which was sent after the failure; 417 follows.
+    expect(dataContinuity([w(0, true, 412), w(50, true, 416), w(80, false), w(100, true, 413), w(150, true, 417)])).toMatchObject({ lastAcknowledged: 416, firstAfter: 413, continued: true });
+  });
+
   test('writes of unknown outcome explain a counter that skipped; writes that certainly failed do not', () => {
     const w = (t: number, ok: boolean, over: Partial<Sample> = {}): Sample => sample(t, ok, { kind: 'write', ...over });
     const unknown = (t: number) => w(t, false, { layer: 'timeout', unknown: true, ms: 2000 });
