@@ -24,6 +24,9 @@ export async function injectFault(ctx: InjectContext, component: string, mode: F
   return fault;
 }
 
+/** What acted in the namespaces of network faults (netem, nfqueue, iptables, tbf), each once. */
+export const methodsOf = (faults: Fault[]): string[] => [...new Set(faults.flatMap((f) => f.containers.flatMap((c) => (c.method ? [c.method] : []))))];
+
 /** Undoes a fault: what its mode did to each container, and only that. */
 export async function undoFault(runtime: Runtime, fault: Fault): Promise<void> {
   for (const c of fault.containers) await FAULT_MODE_SPECS[fault.mode].undo(runtime, c);

@@ -1,6 +1,6 @@
 import { describeAction, type Lab, type Scenario } from '../lab/model.js';
 import { failure, usageError } from '../errors.js';
-import { baseComponent, selectTargets } from '../faults/faults.js';
+import { baseComponent, methodsOf } from '../faults/faults.js';
 import { byStart } from '../measure/downtime.js';
 import type { Sample } from '../measure/sample.js';
 import { buildReport, judge, type ExperimentReport, type Measurement, type ThroughputPoint } from '../measure/report.js';
@@ -8,7 +8,7 @@ import type { Flavor } from '../render/flavors.js';
 import { COMPOSE_LABEL, type EngineEvent } from '../engine/runtime.js';
 import { openProject, projectDirOf, readFaults, readLabCa } from '../project/project.js';
 import type { RunContext } from './context.js';
-import { breakComponent, breakServer, heal } from './faults.js';
+import { breakComponent, breakServer, heal, targetsIn } from './faults.js';
 import { FAULT_MODE_SPECS } from '../faults/modes/index.js';
 import { flavorFor, labOfRef, labStatus, waitForComponents, type LabStatus } from './labs.js';
 import { lockLab } from './lock.js';
@@ -232,13 +232,13 @@ async function performAction(
     progress({ kind: 'step', text: `heal ${components.join(', ')} after ${options.holdMs / 1000} s` });
   } else progress({ kind: 'step', text: `waiting for the restart policy to bring ${components.join(', ')} back (heal starts it if the policy is "no")` });
   await heal(ctx, await currentStatus(ctx, lab), components, { timeoutMs: TIMINGS.recoveryTimeoutMs });
-  const methods = [...new Set(faults.flatMap((f) => f.containers.map((c) => c.method)).filter((m): m is string => !!m))];
+  const methods = methodsOf(faults);
   return { healAt, injectedBy: methods.length ? methods.join(', ') : undefined };
 }
 
 /** A maintenance restart: stop and start the component's containers, then wait until it is ready again. */
 export async function restartComponent(ctx: RunContext, status: LabStatus, name: string): Promise<void> {
-  const { targets } = selectTargets(name, status.services.flatMap((s) => s.containers), status.services.map((s) => s.component));
+  const { targets } = targetsIn(status, name);
   for (const c of targets) await ctx.runtime.restart(c.id);
   const { ok: ready } = await waitForComponents(ctx, status.project, [baseComponent(name)], TIMINGS.readyTimeoutMs);
   if (!ready) throw failure(`${name} did not become ready again within ${TIMINGS.readyTimeoutMs / 1000} s after the restart`);

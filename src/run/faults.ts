@@ -20,11 +20,9 @@ import { waitForComponents, type LabStatus } from './labs.js';
 /** Break a component of a running lab; refuses what is already broken. */
 export async function breakComponent(ctx: RunContext, status: LabStatus, name: string, mode: FaultMode, options: FaultOptions = {}, progress: Progress = silent): Promise<Fault> {
   // The name and options are checked before anything happens, the lock taken included.
-  const containers = status.services.flatMap((s) => s.containers);
-  const components = status.services.map((s) => s.component);
-  const { component, targets } = selectTargets(name, containers, components);
+  const { component, targets } = targetsIn(status, name);
   const settings = checkFaultOptions(mode, options);
-  const peers = settings.peer === undefined ? [] : selectTargets(settings.peer, containers, components).targets;
+  const peers = settings.peer === undefined ? [] : targetsIn(status, settings.peer).targets;
   if (settings.peer !== undefined && baseComponent(settings.peer) === baseComponent(component)) throw usageError(`${component} cannot be cut off from itself; name another component with --to`);
   return lockLab(ctx, status.lab, progress, async () => {
     const [fault] = await breakLocked(ctx, status, [{ component, targets }], mode, settings, peers, progress);
@@ -38,11 +36,17 @@ export async function breakComponent(ctx: RunContext, status: LabStatus, name: s
  * with the server, so that heal --server undoes them together.
  */
 export async function breakServer(ctx: RunContext, status: LabStatus, server: string, mode: ServerFaultMode, progress: Progress = silent): Promise<Fault[]> {
-  const containers = status.services.flatMap((s) => s.containers);
-  const components = status.services.map((s) => s.component);
-  const onServer = componentsOnServer(status.project.lab, server).map((c) => selectTargets(c, containers, components));
+  const onServer = componentsOnServer(status.project.lab, server).map((c) => targetsIn(status, c));
   return lockLab(ctx, status.lab, progress, () => breakLocked(ctx, status, onServer, mode, {}, [], progress, server));
 }
+
+/** The containers a name means in a running lab (see selectTargets). */
+export const targetsIn = (status: LabStatus, name: string) =>
+  selectTargets(
+    name,
+    status.services.flatMap((s) => s.containers),
+    status.services.map((s) => s.component),
+  );
 
 /** The components a lab places on a server: what break --server takes down and heal --server brings back. */
 export function componentsOnServer(lab: Lab, server: string): string[] {
@@ -96,8 +100,7 @@ export interface HealResult {
  * then wait until the components are ready again.
  */
 export async function heal(ctx: RunContext, status: LabStatus, names: string[] | 'all', options: { timeoutMs?: number; progress?: Progress } = {}): Promise<HealResult> {
-  const components = status.services.map((s) => s.component);
-  for (const n of names === 'all' ? [] : names) selectTargets(n, status.services.flatMap((s) => s.containers), components);
+  for (const n of names === 'all' ? [] : names) targetsIn(status, n);
   const progress = options.progress ?? silent;
   progress({ kind: 'step', text: `healing ${names === 'all' ? 'everything' : names.join(', ')} in ${status.lab}` });
   return lockLab(ctx, status.lab, progress, () => healLocked(ctx, status, names, options.timeoutMs ?? TIMINGS.readyTimeoutMs));

@@ -3,7 +3,7 @@ import type { RunContext } from '../../run/context.js';
 import { breakComponent, breakServer, componentsOnServer, heal } from '../../run/faults.js';
 import { targetLab } from '../../run/labs.js';
 import { usageError } from '../../errors.js';
-import { baseComponent, type Fault } from '../../faults/faults.js';
+import { baseComponent, methodsOf, type Fault } from '../../faults/faults.js';
 import { FAULT_MODE_SPECS } from '../../faults/modes/index.js';
 import { progressPrinter } from '../progress.js';
 import { seconds, type Output } from '../output.js';
@@ -43,7 +43,7 @@ export async function breakCommand(name: string | undefined, options: BreakOptio
 
 function effect(f: Fault, restart: string | undefined): string {
   const spec = FAULT_MODE_SPECS[f.mode];
-  const methods = [...new Set(f.containers.map((c) => c.method).filter(Boolean))];
+  const methods = methodsOf([f]);
   const afterCrash = !spec.healsItself ? '' : restart === 'no' ? '; its restart policy is "no", so it stays down until you heal it' : `; its restart policy (${restart}) brings it back`;
   return `${spec.effect(f.options ?? {})}${methods.length ? ` (${methods.join(', ')})` : ''}${afterCrash}`;
 }
