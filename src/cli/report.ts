@@ -63,6 +63,8 @@ export function formatReport(r: ExperimentReport): string[] {
   }
   const versions = versionsSeen(r);
   if (versions) lines.push(`  versions answering: ${versions}`);
+  const reads = readsMoved(r);
+  if (reads) lines.push(`  reads (ms from the fault): ${reads}`);
   if (r.all.unknown) lines.push(`  ${UNKNOWN_OUTCOME_WHY}`);
   if (r.data) lines.push(`  data: ${dataLine(r.data)}`);
   if (r.injectedBy) lines.push(`  the fault was injected with ${r.injectedBy}`);
@@ -89,6 +91,20 @@ export function formatReport(r: ExperimentReport): string[] {
   return lines;
 }
 
+/** Where reads went, for each app server whose reads moved: "app-1 read from db-replica, from db-primary at +120 ms, from db-replica at +6.3 s". */
+export function readsMoved(r: ExperimentReport): string | undefined {
+  const moves = r.readsFrom ?? [];
+  const moved = [...new Set(moves.map((m) => m.instance))].filter((i) => moves.filter((m) => m.instance === i).length > 1);
+  if (moved.length === 0) return undefined;
+  const at = (x: number) => `${x < 0 ? '-' : '+'}${ms(Math.abs(x))}`;
+  return moved
+    .map((i) => {
+      const [first, ...rest] = moves.filter((m) => m.instance === i);
+      return `${i} read from ${first.from}, ${rest.map((m) => `from ${m.from} at ${at(m.ms)}`).join(', ')}`;
+    })
+    .join('; ');
+}
+
 /** Which code versions answered, and from when (for deploys). */
 function versionsSeen(r: ExperimentReport): string | undefined {
   if (!r.versions || r.versions.length < 2) return undefined;
@@ -110,7 +126,7 @@ ${row('writes', r.write)}
 ${row('reads', r.read)}
 ${r.all.unknown ? `\n${UNKNOWN_OUTCOME_WHY[0].toUpperCase()}${UNKNOWN_OUTCOME_WHY.slice(1)}\n` : ''}
 - time to detect: ${ms(r.timeToDetectMs)}; time to recover: ${ms(r.timeToRecoverMs)} (from the fault)
-${r.healAt ? `- healed ${ms(r.healAt - r.faultAt)} after the fault\n` : ''}${r.engineOutageMs !== undefined ? `- the engine's view of the component's outage: ${ms(r.engineOutageMs)}\n` : ''}${r.throughput ? `- throughput: ${r.throughput.before.requestsPerSecond} requests/s with ${r.throughput.before.replicas} replica(s), ${r.throughput.after.requestsPerSecond} with ${r.throughput.after.replicas} (${r.throughput.ratio}x)\n` : ''}${versionsSeen(r) ? `- versions answering: ${versionsSeen(r)}\n` : ''}${r.data ? `- data: ${dataLine(r.data)}\n` : ''}
+${r.healAt ? `- healed ${ms(r.healAt - r.faultAt)} after the fault\n` : ''}${r.engineOutageMs !== undefined ? `- the engine's view of the component's outage: ${ms(r.engineOutageMs)}\n` : ''}${r.throughput ? `- throughput: ${r.throughput.before.requestsPerSecond} requests/s with ${r.throughput.before.replicas} replica(s), ${r.throughput.after.requestsPerSecond} with ${r.throughput.after.replicas} (${r.throughput.ratio}x)\n` : ''}${versionsSeen(r) ? `- versions answering: ${versionsSeen(r)}\n` : ''}${readsMoved(r) ? `- reads (from the fault): ${readsMoved(r)}\n` : ''}${r.data ? `- data: ${dataLine(r.data)}\n` : ''}
 ${r.injectedBy ? `- the fault was injected with ${r.injectedBy}\n` : ''}
 ## Latency of successful requests
 

@@ -49,11 +49,23 @@ export interface ExperimentReport {
   data?: DataContinuity;
   /** Each code version that answered, with the first answer's time relative to the fault (deploys). */
   versions?: { version: string; firstMs: number }[];
+  /**
+   * Where each app server read the counter from, and when that changed: its first answer, then each
+   * answer from another database than the one before (ms from the fault, when the answer came).
+   * Shows when reads moved to the primary because the replica was away, and when they came back.
+   */
+  readsFrom?: ReadsFrom[];
   /** For scale scenarios: load before and after. */
   throughput?: { before: ThroughputPoint; after: ThroughputPoint; ratio: number };
   verdict?: Verdict;
   /** Every probe request, for the charts of the HTML report. */
   samples?: Sample[];
+}
+
+export interface ReadsFrom {
+  instance: string;
+  from: string;
+  ms: number;
 }
 
 export interface Phase {
@@ -140,6 +152,7 @@ export function buildReport(input: ReportInput): ExperimentReport {
     engineOutageMs: component ? engineOutage(input.events.filter((e) => e.service === component), faultAt) : undefined,
     data: dataContinuity(samples),
     versions: versionsOf(samples, faultAt),
+    readsFrom: readsFromOf(samples, faultAt),
     samples: byStart(samples),
   };
   if (scenario.expect) report.verdict = judge(report, scenario.expect, samples);
@@ -163,6 +176,20 @@ function versionsOf(samples: readonly Sample[], faultAt: number): ExperimentRepo
   const first = new Map<string, number>();
   for (const s of byStart(samples)) if (s.ok && s.version && !first.has(s.version)) first.set(s.version, Math.round(s.t + s.ms - faultAt));
   return [...first].map(([version, firstMs]) => ({ version, firstMs }));
+}
+
+/** Each app server's first database read from, then each change (by the time of the answer). */
+export function readsFromOf(samples: readonly Sample[], faultAt: number): ReadsFrom[] | undefined {
+  const answered = samples.filter((s) => s.ok && s.instance && s.readFrom).sort((a, b) => a.t + a.ms - (b.t + b.ms));
+  if (answered.length === 0) return undefined;
+  const last = new Map<string, string>();
+  const out: ReadsFrom[] = [];
+  for (const s of answered) {
+    if (last.get(s.instance!) === s.readFrom) continue;
+    last.set(s.instance!, s.readFrom!);
+    out.push({ instance: s.instance!, from: s.readFrom!, ms: Math.round(s.t + s.ms - faultAt) });
+  }
+  return out;
 }
 
 export interface DataContinuity {

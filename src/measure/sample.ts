@@ -26,6 +26,8 @@ export interface Sample {
   version?: string;
   /** For a successful write: the counter value the app acknowledged. */
   visits?: number;
+  /** The database the app read the counter from (its X-Read-From header): the replica, or the primary while the replica is away. */
+  readFrom?: string;
 }
 
 /** Where a failed request failed, from the error code of the DNS lookup or the HTTP request. */

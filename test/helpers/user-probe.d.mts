@@ -12,6 +12,8 @@ export interface UserRequest {
   error?: string;
   instance?: string;
   version?: string;
+  /** the database the app read from (X-Read-From) */
+  readFrom?: string;
 }
 
 export interface UserProbe {

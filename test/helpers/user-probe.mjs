@@ -21,7 +21,7 @@ function send(url, path, host, timeoutMs) {
     };
     const req = http.get(new URL(path, url), { headers: { host, connection: 'close' }, agent: false }, (res) => {
       res.resume();
-      res.on('end', () => finish({ status: res.statusCode, instance: res.headers['x-app-instance'], version: res.headers['x-app-version'] }));
+      res.on('end', () => finish({ status: res.statusCode, instance: res.headers['x-app-instance'], version: res.headers['x-app-version'], readFrom: res.headers['x-read-from'] }));
       res.on('error', (err) => finish({ error: err.code ?? err.message }));
     });
     const timer = setTimeout(() => {

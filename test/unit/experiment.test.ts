@@ -138,3 +138,33 @@ test('the summary tells requests of unknown outcome from those that certainly fa
     'latency of successful requests: p50 5 ms, p95 5 ms, p99 5 ms',
   ]);
 });
+
+describe('where reads went', () => {
+  const lab = resolveLab('distributed');
+  const scenario = lab.scenarios.find((s) => s.name === 'lose-server-2')!;
+  const read = (t: number, instance: string, readFrom: string, ms = 5): Sample => sample(t, true, { kind: 'read', instance, readFrom, ms });
+
+  test('the report says when an app server\'s reads moved to the primary and came back, by the time of each answer', () => {
+    const samples = [
+      read(0, 'app-1', 'db-replica'),
+      read(100, 'app-2', 'db-replica'),
+      // Sent before the fault, answered after it, from the primary: the move is at its answer.
+      read(900, 'app-1', 'db-primary', 300),
+      // Sent later, answered earlier, from the replica: no move back and forth.
+      read(950, 'app-1', 'db-replica', 10),
+      read(6000, 'app-1', 'db-replica'),
+    ];
+    const r = buildReport({ lab, scenario, options: { flavor: 'debian', intervalMs: 50 }, samples, events: [], startedAt: 0, faultAt: 1000, healAt: 5000, endedAt: 9000 });
+    expect(r.readsFrom).toEqual([
+      { instance: 'app-1', from: 'db-replica', ms: -995 },
+      { instance: 'app-2', from: 'db-replica', ms: -895 },
+      { instance: 'app-1', from: 'db-primary', ms: 200 },
+      { instance: 'app-1', from: 'db-replica', ms: 5005 },
+    ]);
+  });
+
+  test('samples without the header (an older app) give no such list', () => {
+    const r = buildReport({ lab, scenario, options: { flavor: 'debian', intervalMs: 50 }, samples: [sample(0, true)], events: [], startedAt: 0, faultAt: 1000, endedAt: 9000 });
+    expect(r.readsFrom).toBeUndefined();
+  });
+});

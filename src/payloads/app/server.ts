@@ -11,6 +11,8 @@
  * A failure to reach a database answers 503 with the header X-Failure-Layer: database,
  * so probes can tell it from a failure of nginx or the load balancer, and X-Write-Outcome: unknown
  * when a write was sent to the database but no answer said whether it was applied.
+ * The page and /api/visits say in the header X-Read-From (and in their text) which database the
+ * counter was read from: the replica, or the primary while the replica is away.
  */
 import http from 'node:http';
 import os from 'node:os';
@@ -24,6 +26,14 @@ const config = {
   cpuCostMs: Number(env.CPU_COST_MS ?? 0),
   /** Connect and query timeout: a database that does not answer in this time counts as unreachable. */
   timeoutMs: Number(env.DB_TIMEOUT_MS ?? 1000),
+  /**
+   * How long a read waits for the replica before it reads from the primary instead. On the lab's
+   * network a connection is made in well under a millisecond and the read is one row, so a replica
+   * that has not answered in this time is gone (or frozen), and the user should not wait for it.
+   */
+  replicaTimeoutMs: Number(env.DB_REPLICA_TIMEOUT_MS ?? 300),
+  /** While reads go to the primary, how often the app checks in the background whether the replica is back. */
+  replicaCheckMs: Number(env.DB_REPLICA_CHECK_MS ?? 500),
   write: { name: env.DB_WRITE_NAME ?? 'db', host: env.DB_WRITE_HOST ?? 'db' },
   read: { name: env.DB_READ_NAME ?? env.DB_WRITE_NAME ?? 'db', host: env.DB_READ_HOST ?? env.DB_WRITE_HOST ?? 'db' },
 };
@@ -55,6 +65,7 @@ class Database {
   constructor(
     readonly name: string,
     host: string,
+    private readonly timeoutMs = config.timeoutMs,
   ) {
     this.pool = mysql.createPool({
       host,
@@ -62,7 +73,7 @@ class Database {
       user: env.DB_USER ?? 'app',
       password: env.DB_PASSWORD ?? '',
       database: env.DB_NAME ?? 'app',
-      connectTimeout: config.timeoutMs,
+      connectTimeout: timeoutMs,
       connectionLimit: 16,
       maxIdle: 4,
       idleTimeout: 10_000,
@@ -93,12 +104,68 @@ class Database {
   }
 
   async query<T>(sql: string): Promise<T> {
-    return this.use(async (conn) => (await conn.query({ sql, timeout: config.timeoutMs }))[0] as T);
+    return this.use(async (conn) => (await conn.query({ sql, timeout: this.timeoutMs }))[0] as T);
+  }
+}
+
+const COUNTER_SQL = 'SELECT visits FROM counter WHERE id = 1';
+
+/**
+ * The replica reads go to. Once a read from it fails, the app remembers that it is away: reads go
+ * straight to the primary, and a check in the background (every replicaCheckMs) asks the replica
+ * for the counter. Only when it answers with a value at least the primary's, read just before (it
+ * is back and has caught up with what it missed), do reads go to it again. So only the read in
+ * flight when the replica died waits for it (at most replicaTimeoutMs), and no user's read is the
+ * one that tries whether it is back.
+ */
+class Replica {
+  readonly db: Database;
+  private checker?: NodeJS.Timeout;
+  private checking = false;
+
+  constructor(
+    readonly name: string,
+    host: string,
+    private readonly primary: Database,
+  ) {
+    this.db = new Database(name, host, config.replicaTimeoutMs);
+  }
+
+  get away(): boolean {
+    return this.checker !== undefined;
+  }
+
+  /** The replica failed: reads go to the primary until the background check finds it back. */
+  failed(err: unknown): void {
+    if (this.away) return;
+    console.log(`reads go to ${this.primary.name}: ${(err as Error)?.message ?? String(err)}`);
+    this.checker = setInterval(() => void this.check(), config.replicaCheckMs);
+  }
+
+  private async check(): Promise<void> {
+    if (this.checking) return;
+    this.checking = true;
+    try {
+      // Without the primary (it is down too) there is nothing to compare with: answering is enough.
+      const primary = await this.primary.query<{ visits: number }[]>(COUNTER_SQL).then(
+        (rows) => Number(rows[0].visits),
+        () => undefined,
+      );
+      const replica = Number((await this.db.query<{ visits: number }[]>(COUNTER_SQL))[0].visits);
+      if (primary !== undefined && replica < primary) return;
+      clearInterval(this.checker);
+      this.checker = undefined;
+      console.log(`reads back on ${this.name}: it answers${primary === undefined ? '' : ` and has caught up (visits ${replica}, ${this.primary.name} ${primary})`}`);
+    } catch {
+      // Still away; the next check tries again.
+    } finally {
+      this.checking = false;
+    }
   }
 }
 
 const writeDb = new Database(config.write.name, config.write.host);
-const readDb = config.read.host === config.write.host ? writeDb : new Database(config.read.name, config.read.host);
+const replica = config.read.host === config.write.host ? undefined : new Replica(config.read.name, config.read.host, writeDb);
 
 /**
  * Adds one visit on the primary; returns the value written (LAST_INSERT_ID keeps it per connection).
@@ -124,17 +191,18 @@ async function addVisit(): Promise<number> {
   }
 }
 
-/** Reads the counter from the read database, falling back to the primary when the replica is gone. */
+/** Reads the counter from the replica, or from the primary while the replica is away (or when it fails now). */
 async function readVisits(): Promise<{ visits: number; from: string }> {
-  const sql = 'SELECT visits FROM counter WHERE id = 1';
-  try {
-    const rows = await readDb.query<{ visits: number }[]>(sql);
-    return { visits: Number(rows[0].visits), from: readDb.name };
-  } catch (err) {
-    if (readDb === writeDb) throw err;
-    const rows = await writeDb.query<{ visits: number }[]>(sql);
-    return { visits: Number(rows[0].visits), from: writeDb.name };
+  if (replica && !replica.away) {
+    try {
+      const rows = await replica.db.query<{ visits: number }[]>(COUNTER_SQL);
+      return { visits: Number(rows[0].visits), from: replica.name };
+    } catch (err) {
+      replica.failed(err);
+    }
   }
+  const rows = await writeDb.query<{ visits: number }[]>(COUNTER_SQL);
+  return { visits: Number(rows[0].visits), from: writeDb.name };
 }
 
 /** Burn CPU for the configured time, so that the cost of a request shows under load. */
@@ -182,7 +250,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
       const written = await addVisit();
       const read = await readVisits();
       const body = { visits: written, readBack: read.visits, readFrom: read.from, writtenTo: config.write.name, instance: config.instance, web, version: config.version };
-      send(res, 200, 'application/json', JSON.stringify(body));
+      send(res, 200, 'application/json', JSON.stringify(body), { 'x-read-from': read.from });
       return 200;
     }
     if (path === '/') {
@@ -197,7 +265,7 @@ through web server <strong id="web">${escapeHtml(web)}</strong>.</p>
 <p>Visits so far: <strong id="visits">${read.visits}</strong> (read from ${escapeHtml(read.from)}).</p>
 </body></html>
 `;
-      send(res, 200, 'text/html; charset=utf-8', html);
+      send(res, 200, 'text/html; charset=utf-8', html, { 'x-read-from': read.from });
       return 200;
     }
     send(res, 404, 'application/json', JSON.stringify({ error: 'not found', path }));
@@ -234,7 +302,7 @@ server.keepAliveTimeout = 65_000;
  * circuit breaker: the server listens anyway, to answer that its database is down.
  */
 async function warmUp(): Promise<void> {
-  await Promise.allSettled([writeDb.query('SELECT 1'), readDb.query('SELECT 1')]);
+  await Promise.allSettled([writeDb.query('SELECT 1'), replica?.db.query('SELECT 1').catch((err) => replica.failed(err))]);
 }
 
 warmUp().then(() =>

@@ -104,7 +104,8 @@ async function once(seq: number): Promise<Sample> {
         const unknown = answer.headers['x-write-outcome'] === 'unknown' ? { unknown: true } : {};
         if (layer) return done({ ok: false, layer, status: answer.status, address, instance, detail: answer.body.slice(0, 200), ...unknown });
         const visits = kind === 'write' ? (JSON.parse(answer.body) as { visits: number }).visits : undefined;
-        return done({ ok: true, status: answer.status, address, instance, version, visits });
+        const readFrom = answer.headers['x-read-from'] as string | undefined;
+        return done({ ok: true, status: answer.status, address, instance, version, visits, ...(readFrom ? { readFrom } : {}) });
       } catch (err) {
         lastError = err;
         // Like a browser: when a connection cannot be made, try the next address of the name.
