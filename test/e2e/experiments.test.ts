@@ -13,6 +13,7 @@ interface Report {
   timeToDetectMs?: number;
   data?: { lastAcknowledged: number; firstAfter?: number; continued: boolean; skipped?: number; unknownWrites: number; skipsExplained?: boolean };
   events: { ms: number; action: string; service: string }[];
+  readsFrom?: { instance: string; from: string; ms: number }[];
   verdict: { ok: boolean; contradictions: string[] };
   files: { json: string; markdown: string };
 }
@@ -133,9 +134,39 @@ describe('distributed', () => {
     expect(r.read.failed).toBe(0);
   });
 
-  test('partition-app-1-replica: nothing fails, but reads through app-1 wait out the database timeout', () => {
+  /** The databases an app server read from, in order, each with when it began (ms from the fault). */
+  const readsOf = (r: Report, instance: string) => (r.readsFrom ?? []).filter((m) => m.instance === instance);
+  /** Reads moved to the primary after the fault, and were back on the replica (last) after the heal. */
+  const movedAndBack = (r: Report, instance: string) => {
+    const reads = readsOf(r, instance);
+    expect(reads.map((m) => m.from).slice(0, 2)).toEqual(['db-replica', 'db-primary']);
+    expect(reads[1].ms).toBeGreaterThanOrEqual(0);
+    expect(reads.at(-1)!.from).toBe('db-replica');
+    expect(reads.at(-1)!.ms).toBeGreaterThanOrEqual(r.healAt! - r.faultAt);
+  };
+
+  test('partition-app-1-replica: nothing fails; app-1 reads from the primary until the heal, app-2 from the replica throughout', () => {
     const r = experiment(lab, 'partition-app-1-replica');
     expect(r.verdict).toEqual({ ok: true, contradictions: [] });
     expect(r.all.failed).toBe(0);
+    movedAndBack(r, 'app-1');
+    expect(readsOf(r, 'app-2').map((m) => m.from)).toEqual(['db-replica']);
+  });
+
+  test('kill-replica: nothing fails; both app servers read from the primary while the replica is gone, and from the replica again after the heal', () => {
+    const r = experiment(lab, 'kill-replica');
+    expect(r.verdict).toEqual({ ok: true, contradictions: [] });
+    expect(r.all.failed).toBe(0);
+    movedAndBack(r, 'app-1');
+    movedAndBack(r, 'app-2');
+  });
+
+  test('lose-server-2: web-2, app-2 and the replica go away together and no request fails; app-1 reads from the primary until the replica is back', () => {
+    const r = experiment(lab, 'lose-server-2');
+    expect(r.verdict).toEqual({ ok: true, contradictions: [] });
+    expect(r.all.failed).toBe(0);
+    const died = r.events.filter((e) => e.action === 'die' && e.ms >= 0).map((e) => e.service);
+    expect(new Set(died)).toEqual(new Set(['web-2', 'app-2', 'db-replica']));
+    movedAndBack(r, 'app-1');
   });
 });
