@@ -7,7 +7,7 @@ export const ROLES = ['dns', 'lb', 'web', 'app', 'db', 'monitor'] as const;
 export type Role = (typeof ROLES)[number];
 
 /** How a component can be broken; each has its module in src/faults/modes/, which the registry there requires. */
-export const FAULT_MODES = ['kill', 'stop', 'crash', 'pause', 'disconnect', 'latency', 'loss', 'bandwidth', 'partition'] as const;
+export const FAULT_MODES = ['kill', 'stop', 'crash', 'pause', 'disconnect', 'latency', 'loss', 'bandwidth', 'partition', 'errors', 'slow'] as const;
 export type FaultMode = (typeof FAULT_MODES)[number];
 
 /** The modes that make sense for a whole machine: it dies, shuts down, freezes or loses its network. */

@@ -14,6 +14,7 @@ interface Report {
   data?: { lastAcknowledged: number; firstAfter?: number; continued: boolean; skipped?: number; unknownWrites: number; skipsExplained?: boolean };
   events: { ms: number; action: string; service: string }[];
   readsFrom?: { instance: string; from: string; ms: number }[];
+  samples?: { ok: boolean; instance?: string; status?: number; layer?: string }[];
   verdict: { ok: boolean; contradictions: string[] };
   files: { json: string; markdown: string };
 }
@@ -168,5 +169,15 @@ describe('distributed', () => {
     const died = r.events.filter((e) => e.action === 'die' && e.ms >= 0).map((e) => e.service);
     expect(new Set(died)).toEqual(new Set(['web-2', 'app-2', 'db-replica']));
     movedAndBack(r, 'app-1');
+  });
+
+  test('buggy-app-1: app-1 answers 500 to some of its requests, which reach users; app-2 fails none; after the heal nothing is left in app-1', () => {
+    const r = experiment(lab, 'buggy-app-1');
+    expect(r.verdict).toEqual({ ok: true, contradictions: [] });
+    const failed = r.samples!.filter((s) => !s.ok);
+    expect(failed.length).toBeGreaterThan(0);
+    expect(new Set(failed.map((s) => `${s.instance} ${s.status}`))).toEqual(new Set(['app-1 500']));
+    expect(r.samples!.filter((s) => s.ok && s.instance === 'app-2').length).toBeGreaterThan(0);
+    expect(lab.run(['exec', 'app-1', '--', 'test', '-e', '/tmp/infra-lab-misbehave.json']).code).not.toBe(0);
   });
 });

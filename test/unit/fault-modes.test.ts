@@ -113,3 +113,40 @@ describe('latency of successful requests', () => {
     expect(judge(60)!.contradictions).toEqual(['expected requests to be at least 100 ms slower while broken, but they were not (p95 12 ms before, 60 ms while broken)']);
   });
 });
+
+describe('the app faults: errors and slow', () => {
+  const app = { id: 'c1', name: 'distributed-app-1-1', labels: { 'dev.infra-lab.role': 'app' } } as never;
+  const web = { id: 'c2', name: 'distributed-web-1-1', labels: { 'dev.infra-lab.role': 'web' } } as never;
+  const runtimeThat = (exitCode = 0) => {
+    const calls: string[][] = [];
+    return { calls, runtime: { exec: async (_id: string, cmd: string[]) => (calls.push(cmd), { exitCode, output: exitCode ? 'no such process' : '' }) } as never };
+  };
+  const ctx = (runtime: never) => ({ runtime }) as never;
+
+  test('errors writes the share into the file inside the container and signals the app; undo removes the file and signals again', async () => {
+    const { calls, runtime } = runtimeThat();
+    const done = await FAULT_MODE_SPECS.errors.inject(ctx(runtime), app, { percent: 50 });
+    expect(calls[0].slice(-1)).toEqual(['{"errorPercent":50}']);
+    expect(calls[0][2]).toContain('> /tmp/infra-lab-misbehave.json && kill -USR2');
+    await FAULT_MODE_SPECS.errors.undo(runtime, done);
+    expect(calls[1][2]).toContain('rm -f /tmp/infra-lab-misbehave.json && kill -USR2');
+  });
+
+  test('slow asks for the delay; both take only their own option', async () => {
+    const { calls, runtime } = runtimeThat();
+    await FAULT_MODE_SPECS.slow.inject(ctx(runtime), app, { delayMs: 800 });
+    expect(calls[0].slice(-1)).toEqual(['{"delayMs":800}']);
+    expect(checkFaultOptions('errors', { percent: 100 })).toEqual({ percent: 100 });
+    expect(() => checkFaultOptions('errors', {})).toThrow('--mode errors needs --percent');
+    expect(() => checkFaultOptions('slow', { percent: 5 })).toThrow('--percent does not apply to --mode slow; it takes --delay');
+  });
+
+  test('only an app server can misbehave, and a failed exec says so', async () => {
+    await expect(FAULT_MODE_SPECS.errors.inject(ctx(runtimeThat().runtime), web, { percent: 50 })).rejects.toThrow('distributed-web-1-1 is a web component; only an app server can be made to answer errors or slowly');
+    await expect(FAULT_MODE_SPECS.slow.inject(ctx(runtimeThat(1).runtime), app, { delayMs: 800 })).rejects.toThrow('could not make distributed-app-1-1 misbehave: no such process');
+  });
+
+  test('distributed has the buggy app-1 scenario', () => {
+    expect(resolveLab('distributed').scenarios.find((s) => s.name === 'buggy-app-1')!.action).toEqual({ kind: 'break', component: 'app-1', mode: 'errors', options: { percent: 50 } });
+  });
+});

@@ -13,7 +13,14 @@
  * when a write was sent to the database but no answer said whether it was applied.
  * The page and /api/visits say in the header X-Read-From (and in their text) which database the
  * counter was read from: the replica, or the primary while the replica is away.
+ *
+ * Misbehaviour, for the lab's faults, never for users to set: a version whose name ends in
+ * "-broken" (deploy --broken) answers 500 on the application path, and a fault (infra-lab break
+ * --mode errors|slow) writes MISBEHAVE_FILE inside the container and sends the app SIGUSR2; the
+ * app then answers 500 to that share of requests, or waits that long before it answers. /health
+ * stays as it is either way: it checks that the process is alive, not that it does its job.
  */
+import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import mysql from 'mysql2/promise';
@@ -205,6 +212,24 @@ async function readVisits(): Promise<{ visits: number; from: string }> {
   return { visits: Number(rows[0].visits), from: writeDb.name };
 }
 
+/** Written inside the container by infra-lab's errors and slow faults; read when the app gets SIGUSR2. */
+const MISBEHAVE_FILE = '/tmp/infra-lab-misbehave.json';
+/** A release that is broken: its requests fail, while its health check passes. */
+const brokenVersion = /-broken$/.test(config.version);
+let misbehave: { errorPercent?: number; delayMs?: number } = {};
+
+/** Reads what the fault asks for; no file (heal removed it) means behave. */
+function readMisbehaviour(): void {
+  try {
+    const m = JSON.parse(fs.readFileSync(MISBEHAVE_FILE, 'utf8')) as typeof misbehave;
+    misbehave = { errorPercent: Number(m.errorPercent) || undefined, delayMs: Number(m.delayMs) || undefined };
+  } catch {
+    misbehave = {};
+  }
+  console.log(misbehave.errorPercent || misbehave.delayMs ? `misbehaving as a fault asks: ${JSON.stringify(misbehave)}` : 'behaving again');
+}
+process.on('SIGUSR2', readMisbehaviour);
+
 /** Burn CPU for the configured time, so that the cost of a request shows under load. */
 function burnCpu(ms: number) {
   const end = process.hrtime.bigint() + BigInt(Math.round(ms * 1e6));
@@ -238,6 +263,13 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
     const lines = ['# TYPE app_http_requests_total counter', ...[...counts].map(([k, v]) => `app_http_requests_total{${k}} ${v}`)];
     send(res, 200, 'text/plain; version=0.0.4', `${lines.join('\n')}\n`);
     return 200;
+  }
+  if ((path === '/' || path === '/api/visits') && (brokenVersion || misbehave.errorPercent || misbehave.delayMs)) {
+    if (misbehave.delayMs) await new Promise((r) => setTimeout(r, misbehave.delayMs));
+    if (brokenVersion || Math.random() * 100 < (misbehave.errorPercent ?? 0)) {
+      send(res, 500, 'application/json', JSON.stringify({ error: 'internal', detail: brokenVersion ? `version ${config.version} is broken` : 'a fault makes this app server fail' }));
+      return 500;
+    }
   }
   try {
     if (path === '/ready') {
