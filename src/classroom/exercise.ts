@@ -3,7 +3,7 @@ import path from 'node:path';
 import { exercisesDir, labsDir, packageRoot } from '../paths.js';
 import { usageError } from '../errors.js';
 import type { FaultMode, Role } from '../lab/model.js';
-import type { Problem } from '../lab/check.js';
+import { domainProblem, MAX_LAB_DOMAIN, type Problem } from '../lab/check.js';
 import { closest } from '../lab/suggest.js';
 import { looksLikeLabFile } from '../lab/load.js';
 import { loadYamlFile, type DocumentKind } from '../lab/yaml-document.js';
@@ -88,10 +88,22 @@ export const EXERCISE_FILE: DocumentKind = {
   check: checkExercise as (data: never) => Problem[],
 };
 
+/** Columns the results CSV has of its own (see classroom/grade.ts RESERVED_COLUMNS): a check named so would be mistaken for them. */
+const RESERVED_CHECK_IDS = ['student', 'points', 'total', 'error'];
+
 function checkExercise(raw: RawExercise): Problem[] {
   const problems: Problem[] = [];
   const seen = new Set<string>();
+  const domain = raw.rules?.domain;
+  if (domain !== undefined) {
+    const issue = domainProblem(domain) ?? (domain.replace(/\.$/, '').length > MAX_LAB_DOMAIN ? `is longer than ${MAX_LAB_DOMAIN} characters, the most a lab's domain may have` : undefined);
+    if (issue) problems.push({ path: ['rules', 'domain'], message: `rules.domain: not a valid domain name: it ${issue}` });
+  }
+  if (!fs.existsSync(startLabPath(raw.start.lab)))
+    problems.push({ path: ['start', 'lab'], message: `start.lab: no ${raw.start.lab.endsWith('.yaml') ? `file ${raw.start.lab} in the exercises' start/ folder` : `built-in lab named ${raw.start.lab}`}; give a built-in lab's name or a file of exercises/start/` });
   raw.checks.forEach((c, i) => {
+    if (RESERVED_CHECK_IDS.includes(c.id))
+      problems.push({ path: ['checks', i, 'id'], message: `checks[${i}].id: '${c.id}' is a column of the results CSV (${RESERVED_CHECK_IDS.join(', ')}); give the check another id` });
     const kinds = CHECK_KINDS.filter((k) => k in c);
     if (kinds.length !== 1)
       problems.push({ path: ['checks', i], message: `checks[${i}] (${c.id}): a check has exactly one kind, one of ${CHECK_KINDS.join(', ')}; found ${kinds.join(', ') || 'none'}` });
@@ -152,5 +164,5 @@ export function resolveExercise(ref: string): Exercise {
 }
 
 /** The file a start lab names: a built-in lab, or a file of exercises/start/. */
-export const startLabFile = (exercise: Exercise) =>
-  exercise.start.endsWith('.yaml') ? path.join(exercisesDir, 'start', exercise.start) : path.join(labsDir, `${exercise.start}.yaml`);
+export const startLabFile = (exercise: Exercise) => startLabPath(exercise.start);
+const startLabPath = (start: string) => (start.endsWith('.yaml') ? path.join(exercisesDir, 'start', start) : path.join(labsDir, `${start}.yaml`));

@@ -36,24 +36,41 @@ export const MAX_LAB_DOMAIN = 253 - 'hostmaster.'.length;
 /** Which roles may be forwarded to by which. */
 const UPSTREAM_ROLES: Partial<Record<Role, Role[]>> = { lb: ['web', 'app'], web: ['app'] };
 
-/** Semantic checks the schema cannot express: references, uniqueness, DNS conflicts. */
+type Add = (path: Problem['path'], message: string, key?: string) => void;
+type ByName = Map<string, RawLab['components'][number]>;
+
+/** Semantic checks the schema cannot express: references, uniqueness, DNS conflicts, what the zone and the address plan can hold. */
 export function checkLab(lab: RawLab): Problem[] {
   const problems: Problem[] = [];
-  const add = (path: Problem['path'], message: string, key?: string) => problems.push({ path, message, key });
+  const add: Add = (path, message, key) => problems.push({ path, message, key });
+  checkDomain(lab, add);
+  const networkNames = lab.networks.map((n) => n.name);
+  duplicates(networkNames).forEach((i) => add(['networks', i, 'name'], `networks[${i}]: the network name '${networkNames[i]}' is used twice`));
+  const names = lab.components.map((c) => c.name);
+  duplicates(names).forEach((i) => add(['components', i, 'name'], `components[${i}]: the component name '${names[i]}' is used twice; names must be unique`));
+  const byName: ByName = new Map(lab.components.map((c) => [c.name, c]));
+  checkComponents(lab, byName, add);
+  checkReachable(lab, byName, add);
+  checkRolesPresent(lab, add);
+  checkAddressPlan(lab, add);
+  checkRecords(lab, byName, add);
+  checkZone(lab, add);
+  checkEntrypoints(lab, byName, add);
+  checkScenarios(lab, byName, add);
+  return problems;
+}
 
+function checkDomain(lab: RawLab, add: Add) {
   const domainIssue = domainProblem(lab.domain);
   if (domainIssue) add(['domain'], `domain: '${lab.domain}' is not a valid domain name: it ${domainIssue}`);
   else if (lab.domain.replace(/\.$/, '').length > MAX_LAB_DOMAIN)
     add(['domain'], `domain: it is ${lab.domain.replace(/\.$/, '').length} characters; the zone's own names (hostmaster.<domain>) must fit in 253, so a lab's domain has at most ${MAX_LAB_DOMAIN}`);
+}
 
-  const networkNames = lab.networks.map((n) => n.name);
-  duplicates(networkNames).forEach((i) => add(['networks', i, 'name'], `networks[${i}]: the network name '${networkNames[i]}' is used twice`));
-
-  const names = lab.components.map((c) => c.name);
-  duplicates(names).forEach((i) => add(['components', i, 'name'], `components[${i}]: the component name '${names[i]}' is used twice; names must be unique`));
-  const byName = new Map(lab.components.map((c) => [c.name, c]));
-
-  const ref = (path: Problem['path'], name: string, what: string, roles?: Role[]) => {
+/** A reference to a component by name: it must exist, and have one of the roles where roles are given. */
+function refChecker(byName: ByName, add: Add) {
+  const names = [...byName.keys()];
+  return (path: Problem['path'], name: string, what: string, roles?: Role[]) => {
     const c = byName.get(name);
     if (!c) {
       const hint = closest(name, names);
@@ -62,7 +79,11 @@ export function checkLab(lab: RawLab): Problem[] {
       add(path, `${fieldPath(path)}: '${name}' is a ${c.role} component, but ${what} must be one of the roles ${roles.join(', ')}`);
     }
   };
+}
 
+function checkComponents(lab: RawLab, byName: ByName, add: Add) {
+  const networkNames = lab.networks.map((n) => n.name);
+  const ref = refChecker(byName, add);
   lab.components.forEach((c, i) => {
     const at = (...rest: (string | number)[]) => ['components', i, ...rest];
     c.networks.forEach((n, j) => {
@@ -102,9 +123,9 @@ export function checkLab(lab: RawLab): Problem[] {
     if ((c.replicas ?? 1) > 1 && c.role !== 'app' && c.role !== 'web')
       add(at('replicas'), `components[${i}].replicas: only app and web components can run several replicas; give each ${c.role} its own component`);
   });
+}
 
-  checkReachable(lab, byName, add);
-
+function checkRolesPresent(lab: RawLab, add: Add) {
   for (const role of ['dns', 'app', 'db'] as const) {
     if (!lab.components.some((c) => c.role === role))
       add(['components'], `components: a lab needs at least one ${role} component (roles present: ${[...new Set(lab.components.map((c) => c.role))].join(', ')})`);
@@ -114,9 +135,10 @@ export function checkLab(lab: RawLab): Problem[] {
   const primaries = lab.components.filter((c) => c.role === 'db' && !c.replica_of);
   if (lab.components.some((c) => c.role === 'db') && primaries.length === 0)
     add(['components'], 'components: every db component is a replica; one must be the primary (no replica_of)');
+}
 
-  checkRecords(lab, byName, add);
-
+function checkEntrypoints(lab: RawLab, byName: ByName, add: Add) {
+  const ref = refChecker(byName, add);
   const epNames = lab.entrypoints.map((e) => e.name);
   duplicates(epNames).forEach((i) => add(['entrypoints', i, 'name'], `entrypoints[${i}]: the entry point name '${epNames[i]}' is used twice`));
   lab.entrypoints.forEach((e, i) => {
@@ -129,7 +151,10 @@ export function checkLab(lab: RawLab): Problem[] {
     if (c && c.networks.every((n) => internal.has(n)))
       add(['entrypoints', i, 'component'], `entrypoints[${i}]: ${e.component} is only on internal networks (${c.networks.join(', ')}), and Docker cannot publish a port from there; add a network that is not internal`);
   });
+}
 
+function checkScenarios(lab: RawLab, byName: ByName, add: Add) {
+  const ref = refChecker(byName, add);
   const scenarioNames = (lab.scenarios ?? []).map((s) => s.name);
   duplicates(scenarioNames).forEach((i) => add(['scenarios', i, 'name'], `scenarios[${i}]: the scenario name '${scenarioNames[i]}' is used twice`));
   (lab.scenarios ?? []).forEach((s, i) => {
@@ -158,7 +183,6 @@ export function checkLab(lab: RawLab): Problem[] {
         add(['scenarios', i, 'scale', 'to'], `scenarios[${i}].scale.to: ${s.scale.component} allows at most ${Math.max(c.max_replicas ?? 1, c.replicas ?? 1)} replicas (max_replicas)`);
     }
   });
-  return problems;
 }
 
 /** A role in words, with its article: "web-1 is a web server". */
@@ -295,3 +319,67 @@ function duplicates(values: string[]): number[] {
 
 const fieldPath = (p: Problem['path']) =>
   p.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${k}` : k), '');
+
+/**
+ * The address plan of render/addresses.ts: each network a /24, whose lower half holds the fixed
+ * addresses (.10 upwards, one per component in lab order) and whose upper half (.128/25, 127
+ * addresses below the broadcast) the replicas' dynamic ones. A lab that needs more is refused here,
+ * with the line, rather than rendered into addresses like 10.202.29.256 or into Docker's own range.
+ */
+export const ADDRESS_PLAN = { firstFixedHost: 10, lastFixedHost: 127, dynamicHosts: 127 } as const;
+export const MAX_COMPONENTS = ADDRESS_PLAN.lastFixedHost - ADDRESS_PLAN.firstFixedHost + 1;
+
+const maxReplicasOf = (c: RawLab['components'][number]) => Math.max(c.max_replicas ?? 1, c.replicas ?? 1);
+
+function checkAddressPlan(lab: RawLab, add: Add) {
+  const over = lab.components.findIndex((c, i) => maxReplicasOf(c) <= 1 && ADDRESS_PLAN.firstFixedHost + i > ADDRESS_PLAN.lastFixedHost);
+  if (over >= 0)
+    add(
+      ['components', over],
+      `components[${over}] (${lab.components[over].name}): the address plan gives each component a fixed address from .${ADDRESS_PLAN.firstFixedHost} to .${ADDRESS_PLAN.lastFixedHost} of its networks, in lab order, so a lab has at most ${MAX_COMPONENTS} components; this is component ${over + 1} of ${lab.components.length}`,
+    );
+  for (const n of lab.networks) {
+    const replicated = lab.components.map((c, i) => ({ c, i })).filter(({ c }) => maxReplicasOf(c) > 1 && c.networks.includes(n.name));
+    let sum = 0;
+    const at = replicated.find(({ c }) => (sum += maxReplicasOf(c)) > ADDRESS_PLAN.dynamicHosts);
+    if (at)
+      add(
+        ['components', at.i],
+        `components[${at.i}] (${at.c.name}): the replicas on network ${n.name} would need more than the ${ADDRESS_PLAN.dynamicHosts} addresses its upper half holds (max_replicas counted); give fewer replicas`,
+        'max_replicas',
+      );
+  }
+}
+
+/**
+ * What BIND refuses to load or serve, beyond single records: an NS record whose server is a CNAME or
+ * has no address in the zone, NS records that leave the zone's apex without one, and a CNAME at
+ * ns1 beside the address infra-lab gives the zone's name server there when the lab names none.
+ */
+function checkZone(lab: RawLab, add: Add) {
+  const records = lab.dns.records;
+  const domain = lab.domain.toLowerCase().replace(/\.$/, '');
+  const names = records.map((r) => normalizeName(r.name, lab.domain));
+  const inZone = (n: string) => n === domain || n.endsWith(`.${domain}`);
+  const typesAt = (n: string) => new Set(records.filter((_, j) => names[j] === n).map((r) => r.type));
+  const ns = records.map((r, i) => ({ r, i })).filter(({ r }) => r.type === 'NS');
+  for (const { r, i } of ns) {
+    if (names[i] !== domain) {
+      add(['dns', 'records', i, 'name'], `dns.records[${i}].name: an NS record names the zone's own name server, at '@'; '${r.name}' would hand that name to another server, which the lab does not have`);
+      continue;
+    }
+    if (r.target === undefined || !RECORD_TARGET.test(r.target.toLowerCase())) continue;
+    const target = normalizeName(r.target, lab.domain);
+    const at = typesAt(target);
+    if (at.has('CNAME'))
+      add(['dns', 'records', i, 'target'], `dns.records[${i}].target: '${r.target}' is a CNAME; an NS record must name a server with an address (an A record), or BIND refuses the zone`);
+    else if (inZone(target) && !at.has('A'))
+      add(['dns', 'records', i, 'target'], `dns.records[${i}].target: '${r.target}' has no A record in the zone, and BIND refuses a zone whose name server has no address; add an A record for it (component: the dns server)`);
+  }
+  if (ns.length === 0) {
+    const ns1 = normalizeName('ns1', lab.domain);
+    const i = records.findIndex((r, j) => r.type === 'CNAME' && names[j] === ns1);
+    if (i >= 0)
+      add(['dns', 'records', i, 'name'], `dns.records[${i}]: ns1 is the zone's name server (infra-lab adds ns1 with the DNS server's address when the lab has no NS record), and a CNAME cannot share its name; name the CNAME otherwise, or give NS and A records of your own`);
+  }
+}

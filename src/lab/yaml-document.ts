@@ -6,6 +6,7 @@ import type { ErrorObject, Options, ValidateFunction } from 'ajv';
 import type { Alias, Document, Node as YamlNode } from 'yaml';
 import { ExitCode, ExitError, usageError } from '../errors.js';
 import { packageRoot } from '../paths.js';
+import { visible } from '../text/visible.js';
 import { closest } from './suggest.js';
 import type { Problem } from './check.js';
 
@@ -101,8 +102,7 @@ const unreadable = (file: string, detail: string) => usageError(oneLine(`${file}
  * Messages quote what the file says, and a hostile file may say anything: control characters and
  * line separators are shown escaped, so that an error stays one line on the terminal.
  */
-const oneLine = (s: string) =>
-  s.replace(/[\p{Cc}\p{Zl}\p{Zp}]/gu, (c) => (c === '\n' ? '\\n' : `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`));
+const oneLine = visible;
 
 /** The path as shown in messages: relative to where the user is, unless that means climbing out of it. */
 export function shownPath(file: string): string {
@@ -179,7 +179,7 @@ export function openProblem(err: NodeJS.ErrnoException, noun = 'lab file'): stri
 }
 
 /** UTF-8 text, or an error that says which encoding it looks like. */
-function decodeText(bytes: Buffer, kind: DocumentKind, shown: string): string {
+export function decodeText(bytes: Buffer, kind: DocumentKind, shown: string): string {
   const starts = (...b: number[]) => b.every((x, i) => bytes[i] === x);
   if (starts(0xff, 0xfe) || starts(0xfe, 0xff) || (bytes.length >= 2 && (bytes[0] === 0 || bytes[1] === 0)))
     throw unreadable(shown, 'is UTF-16 or UTF-32 text; save it as UTF-8');
@@ -320,10 +320,18 @@ function schemaProblems(errors: ErrorObject[], doc: Document, kind: DocumentKind
             rank: 2,
             message: `${field}: ${got} is not a restart policy; ${got ? 'for restarts write always or unless-stopped' : 'for none write "no"'}; allowed: ${allowed.map((a) => (a === 'no' ? '"no"' : a)).join(', ')}`,
           };
+        // '1' for 1: the same text, another type; saying "did you mean '1'?" would not help.
+        if (typeof got === 'string' && (e.params.allowedValues as unknown[]).every((v) => typeof v === 'number'))
+          return { path: p, rank: 2, message: `${field}: '${got}' is text; write a number without quotes, one of ${allowed.join(', ')}` };
         const hint = typeof got === 'string' ? closest(got, allowed) : undefined;
         return { path: p, rank: 2, message: `${field}: '${String(got)}' is not allowed${hint ? ` (did you mean '${hint}'?)` : ''}; allowed: ${allowed.join(', ')}` };
       }
       case 'pattern': {
+        // A key of a mapping whose keys have a pattern (propertyNames): name the key, not the whole mapping.
+        if (e.propertyName !== undefined) {
+          const rule = (sch(e)?.['x-rule'] as string) ?? `must match ${e.params.pattern}`;
+          return { path: p, key: e.propertyName, rank: 2, message: `${field}: '${e.propertyName}' is not a valid name: ${rule}` };
+        }
         const value = String(doc.getIn(p));
         const text = sch(e)?.['x-text'] as string | undefined;
         if (text) {

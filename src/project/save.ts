@@ -146,6 +146,12 @@ function stage(dir: string, files: ProjectFile[]): string {
 function commitFile(staging: string, dir: string, f: ProjectFile): void {
   const from = path.join(staging, f.path);
   const to = path.join(dir, f.path);
+  // A link planted in a project folder is never written through (README.md -> a file of someone's): the staged file replaces the link itself.
+  if (fs.lstatSync(to, { throwIfNoEntry: false })?.isSymbolicLink()) fs.rmSync(to);
+  const folder = fs.existsSync(path.dirname(to)) ? fs.realpathSync(path.dirname(to)) : undefined;
+  const root = fs.realpathSync(dir);
+  if (folder && folder !== root && !folder.startsWith(`${root}${path.sep}`))
+    throw usageError(`${path.dirname(to)} is a link out of the project folder ${dir}; infra-lab does not write through links: remove it and generate again`);
   if (fs.existsSync(to) && fs.statSync(to).isFile()) {
     if (fs.readFileSync(to, 'utf8') !== f.content) fs.writeFileSync(to, f.content);
     fs.chmodSync(to, f.mode ?? 0o644);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { component, type Lab } from '../lab/model.js';
+import { ADDRESS_PLAN } from '../lab/check.js';
 
 /**
  * Addresses of a lab's networks and components.
@@ -26,6 +27,10 @@ export function blockFor(projectName: string, attempt = 0): string {
 
 export function addressLab(lab: Lab, block: string): Addressing {
   const [a, b, c] = block.split('.').map(Number);
+  // The lab's checks refuse what the plan cannot hold (lab/check.ts checkAddressPlan); this keeps a lab made in code from reaching an engine with addresses like .256.
+  if (c + lab.networks.length - 1 > 255) throw new Error(`the block ${block} has no room for ${lab.networks.length} networks`);
+  const last = lab.components.findIndex((comp, i) => comp.maxReplicas <= 1 && ADDRESS_PLAN.firstFixedHost + i > ADDRESS_PLAN.lastFixedHost);
+  if (last >= 0) throw new Error(`component ${lab.components[last].name} is past the address plan's ${ADDRESS_PLAN.lastFixedHost - ADDRESS_PLAN.firstFixedHost + 1} fixed addresses`);
   const networks: Addressing['networks'] = {};
   lab.networks.forEach((n, i) => {
     const prefix = `${a}.${b}.${c + i}`;
@@ -35,7 +40,7 @@ export function addressLab(lab: Lab, block: string): Addressing {
   lab.components.forEach((comp, index) => {
     if (comp.maxReplicas > 1) return;
     components[comp.name] = Object.fromEntries(
-      comp.networks.map((n) => [n, networks[n].subnet.replace(/0\/24$/, String(10 + index))]),
+      comp.networks.map((n) => [n, networks[n].subnet.replace(/0\/24$/, String(ADDRESS_PLAN.firstFixedHost + index))]),
     );
   });
   return { networks, components };

@@ -8,6 +8,7 @@ import { exerciseOfFolder, submissionAt } from '../../classroom/submission.js';
 import { progressPrinter } from '../progress.js';
 import { onInterrupt, signalName } from '../on-interrupt.js';
 import { seconds, type Output } from '../output.js';
+import { visible } from '../../text/visible.js';
 
 export interface CheckCommandOptions {
   flavor?: Flavor;
@@ -24,7 +25,7 @@ export async function checkCommand(args: string[], options: CheckCommandOptions,
   const { exerciseRef, target } = parseCheckArgs(args);
   const submission = submissionAt(target);
   const id = exerciseRef ?? exerciseOfFolder(submission.dir);
-  if (!id) throw usageError(`which exercise? ${target} was not started with infra-lab exercise start; name it: infra-lab check <exercise> ${target}`);
+  if (!id) throw usageError(`which exercise? ${visible(target)} was not started with infra-lab exercise start; name it: infra-lab check <exercise> ${visible(target)}`);
   const exercise = resolveExercise(id);
   const controller = new AbortController();
   const stopListening = onInterrupt((signal, count) => {
@@ -47,15 +48,16 @@ export async function checkCommand(args: string[], options: CheckCommandOptions,
 export function parseCheckArgs(args: string[]): { exerciseRef?: string; target: string } {
   if (args.length > 2) throw usageError(`check takes an exercise and a folder or lab file; got ${args.length} arguments`);
   if (args.length === 2) return { exerciseRef: args[0], target: args[1] };
-  if (args.length === 1 && !fs.existsSync(args[0])) return { exerciseRef: args[0], target: '.' };
+  if (args.length === 1 && args[0] !== '' && !fs.existsSync(args[0]) && !fs.lstatSync(args[0], { throwIfNoEntry: false })) return { exerciseRef: args[0], target: '.' };
   return { target: args[0] ?? '.' };
 }
 
+/** What the terminal shows of a result; every name and figure through visible(): the folder's name is the student's, the figures name the lab's parts. */
 export function resultLines(r: SubmissionResult): string[] {
-  const lines = [`${r.exercise}: ${r.submission} (lab ${r.lab})`];
+  const lines = [`${r.exercise}: ${visible(r.submission)} (lab ${visible(r.lab)})`];
   for (const c of r.checks) {
-    lines.push(`${c.pass ? 'PASS' : 'FAIL'}  ${c.id}: ${c.figure}${c.target ? ` (target: ${c.target})` : ''} [${c.earned}/${c.points}]`);
-    if (c.hint) lines.push(`      hint: ${c.hint}`);
+    lines.push(visible(`${c.pass ? 'PASS' : 'FAIL'}  ${c.id}: ${c.figure}${c.target ? ` (target: ${c.target})` : ''} [${c.earned}/${c.points}]`));
+    if (c.hint) for (const [i, line] of c.hint.split('\n').entries()) lines.push(`      ${i === 0 ? 'hint: ' : '      '}${visible(line)}`);
   }
   lines.push(`${r.points} of ${r.total} points; ${r.checks.filter((c) => c.pass).length} of ${r.checks.length} checks passed in ${seconds(r.ms.all)} (up ${seconds(r.ms.up)}, checks ${seconds(r.ms.checks)}, teardown ${seconds(r.ms.teardown)})`);
   return lines;
