@@ -88,7 +88,7 @@ export const EXERCISE_FILE: DocumentKind = {
   check: checkExercise as (data: never) => Problem[],
 };
 
-/** Columns the results CSV has of its own (see classroom/grade.ts RESERVED_COLUMNS): a check named so would be mistaken for them. */
+/** Columns the results CSV has of its own (see classroom/grade.ts csvHeader): a check named so would be mistaken for them. */
 const RESERVED_CHECK_IDS = ['student', 'points', 'total', 'error'];
 
 function checkExercise(raw: RawExercise): Problem[] {

@@ -157,9 +157,6 @@ export async function gradeFolder(ctx: RunContext, exercise: Exercise, folder: s
   return rows;
 }
 
-/** Columns of the CSV of its own; a check may not take their names (the exercise schema refuses them as check ids). */
-export const RESERVED_COLUMNS = ['student', 'points', 'total', 'error'] as const;
-
 /** CSV columns: the student, each check's result and figure, points, total, error. */
 export function csvHeader(exercise: Exercise): string[] {
   return ['student', ...exercise.checks.flatMap((c) => [c.id, `${c.id} figure`]), 'points', 'total', 'error'];

@@ -122,3 +122,23 @@ test('CSV cells that students control are quoted, formulas defused, and read bac
   expect(line).toBe('"ann, the ""second""","\'=HYPERLINK(""x"")","\'-1+1","line\nbreak",plain,"it\'s","\'@SUM(A1)"');
   expect(parseCsv(`${line}\n`)).toEqual([cells]);
 });
+
+describe('an exercise file a teacher did not write', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'infra-lab-exercise-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const builtin = fs.readFileSync(path.join(repoRoot, 'exercises', 'stage-1-one-server.yaml'), 'utf8');
+  const load = (text: string) => {
+    const file = path.join(dir, 'exercise.yaml');
+    fs.writeFileSync(file, text);
+    return () => resolveExercise(file);
+  };
+  test.each(['total', 'points', 'error', 'student'])("a check named '%s', a column of the results CSV, is refused", (id) => {
+    expect(load(builtin.replace('  - id: page', `  - id: ${id}`))).toThrow(new RegExp(`'${id}' is a column of the results CSV`));
+  });
+  test('a rules.domain with an escape sequence is refused, and the message shows it escaped', () => {
+    const run = load(builtin.replace('domain: foobar.com,', 'domain: "foo\\e[2Jbar.com",'));
+    expect(run).toThrow(/domain/);
+    expect(run).toThrow(/\\u001b/);
+    expect(run).not.toThrow(/\u001b/);
+  });
+});
