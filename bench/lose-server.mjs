@@ -9,32 +9,15 @@
 // Goal: 0 failed requests.
 //
 // Usage: npm run build && node bench/lose-server.mjs [rounds] [--hold S]
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { summarize, userProbe } from '../test/helpers/user-probe.mjs';
+import { home, numberOption, run, sleep } from './cli.mjs';
 
 const args = process.argv.slice(2);
-const holdAt = args.indexOf('--hold');
-const hold = holdAt >= 0 ? Number(args.splice(holdAt, 2)[1]) : 5;
+const hold = numberOption(args, '--hold', 5);
 const rounds = Number(args[0] ?? 3);
-const cli = path.resolve('dist/cli/index.js');
-const home = fs.mkdtempSync(path.join(os.tmpdir(), 'infra-lab-bench-'));
-const env = { ...process.env, INFRA_LAB_HOME: home };
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Runs infra-lab without blocking this process's event loop, where the probe runs. */
-function run(cliArgs, okCodes = [0]) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...cliArgs], { env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => (okCodes.includes(code) ? resolve({ code, stdout, stderr }) : reject(new Error(`infra-lab ${cliArgs.join(' ')} exited ${code}:\n${stderr}`))));
-  });
-}
 
 /** Where the reads of the user probe came from, in order, with the second (from t0) each source began. */
 function readMoves(requests, t0) {

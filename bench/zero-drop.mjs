@@ -14,27 +14,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { summarize, userProbe } from '../test/helpers/user-probe.mjs';
+import { home, numberOption, run, sleep } from './cli.mjs';
 
 const args = process.argv.slice(2);
-const busyAt = args.indexOf('--busy');
-const busy = busyAt >= 0 ? Number(args.splice(busyAt, 2)[1]) : 0;
+const busy = numberOption(args, '--busy', 0);
 const rounds = Number(args[0] ?? 3);
-const cli = path.resolve('dist/cli/index.js');
-const home = fs.mkdtempSync(path.join(os.tmpdir(), 'infra-lab-bench-'));
-const env = { ...process.env, INFRA_LAB_HOME: home };
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Runs infra-lab without blocking this process's event loop, where the probe runs. */
-function run(cliArgs, okCodes = [0]) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli, ...cliArgs], { env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => (okCodes.includes(code) ? resolve({ code, stdout, stderr }) : reject(new Error(`infra-lab ${cliArgs.join(' ')} exited ${code}:\n${stderr}`))));
-  });
-}
 
 const spinners = Array.from({ length: busy }, () => spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
 const cases = {

@@ -2,6 +2,7 @@ import { failure } from '../errors.js';
 import type { ContainerInfo, Runtime } from '../engine/runtime.js';
 import { LABEL } from '../render/labels.js';
 import { done, type ContainerFault } from './mode.js';
+import { MISBEHAVE_FILE, type Misbehaviour } from './misbehaviour.js';
 
 /**
  * The errors and slow faults: the app server is told to misbehave through a file inside its
@@ -10,11 +11,9 @@ import { done, type ContainerFault } from './mode.js';
  * removes the file and signals again. The app does not read the file when it starts, so a
  * container that restarts starts well.
  */
-export const MISBEHAVE_FILE = '/tmp/infra-lab-misbehave.json';
-
 const SIGNAL_APP = 'kill -USR2 $(cat /proc/1/task/1/children)';
 
-export async function misbehave(runtime: Runtime, target: ContainerInfo, what: { errorPercent?: number; delayMs?: number }): Promise<ContainerFault> {
+export async function misbehave(runtime: Runtime, target: ContainerInfo, what: Misbehaviour): Promise<ContainerFault> {
   const role = target.labels[LABEL.role];
   if (role !== 'app') throw failure(`${target.name} is a ${role ?? 'helper'} component; only an app server can be made to answer errors or slowly (break an app component)`);
   const r = await runtime

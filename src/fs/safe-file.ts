@@ -173,7 +173,8 @@ const PSEUDO_FILESYSTEMS = new Map<number, string>([
   [0xcafe4a11, 'bpf'],
 ]);
 
-function pseudoFilesystem(real: string): string | undefined {
+/** What a resolved path lies on when a file written there would be no file at all: /dev, or a kernel filesystem. */
+export function pseudoFilesystem(real: string): string | undefined {
   if (real === '/dev' || real.startsWith('/dev/')) return '/dev (devices)';
   try {
     const name = PSEUDO_FILESYSTEMS.get(Number(fs.statfsSync(real).type));

@@ -1,19 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { usageError } from '../errors.js';
-
-/** Filesystems of the kernel's own (statfs magic numbers): a project written there would be no folder at all. */
-const PSEUDO_FILESYSTEMS = new Map<number, string>([
-  [0x9fa0, 'proc'],
-  [0x62656572, 'sysfs'],
-  [0x27e0eb, 'cgroup'],
-  [0x63677270, 'cgroup2'],
-  [0x1cd1, 'devpts'],
-  [0x64626720, 'debugfs'],
-  [0x74726163, 'tracefs'],
-  [0x73636673, 'securityfs'],
-  [0xcafe4a11, 'bpf'],
-]);
+import { pseudoFilesystem } from '../fs/safe-file.js';
 
 /**
  * Refuses a project folder that is not an ordinary folder the user can write: a path under a file,
@@ -35,16 +23,5 @@ export function checkProjectTarget(dir: string): void {
     fs.accessSync(existing, fs.constants.W_OK | fs.constants.X_OK);
   } catch {
     throw usageError(`${target}: you cannot write in ${existing}; choose a folder you own with -o`);
-  }
-}
-
-function pseudoFilesystem(real: string): string | undefined {
-  if (real === '/dev' || real.startsWith('/dev/')) return '/dev (devices)';
-  try {
-    const type = Number(fs.statfsSync(real).type);
-    const name = PSEUDO_FILESYSTEMS.get(type);
-    return name ? `the kernel's ${name} filesystem` : undefined;
-  } catch {
-    return undefined;
   }
 }

@@ -14,16 +14,16 @@
  * The page and /api/visits say in the header X-Read-From (and in their text) which database the
  * counter was read from: the replica, or the primary while the replica is away.
  *
- * Misbehaviour, for the lab's faults, never for users to set: a version whose name ends in
- * "-broken" (deploy --broken) answers 500 on the application path, and a fault (infra-lab break
- * --mode errors|slow) writes MISBEHAVE_FILE inside the container and sends the app SIGUSR2; the
- * app then answers 500 to that share of requests, or waits that long before it answers. /health
- * stays as it is either way: it checks that the process is alive, not that it does its job.
+ * Misbehaviour, for the lab's faults, never for users to set: a fault (infra-lab break --mode
+ * errors|slow) writes MISBEHAVE_FILE inside the container and sends the app SIGUSR2; the app then
+ * answers 500 to that share of requests, or waits that long before it answers. /health stays as it
+ * is: it checks that the process is alive, not that it does its job.
  */
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import mysql from 'mysql2/promise';
+import { MISBEHAVE_FILE, type Misbehaviour } from '../../faults/misbehaviour.js';
 
 const env = process.env;
 const config = {
@@ -212,16 +212,12 @@ async function readVisits(): Promise<{ visits: number; from: string }> {
   return { visits: Number(rows[0].visits), from: writeDb.name };
 }
 
-/** Written inside the container by infra-lab's errors and slow faults; read when the app gets SIGUSR2. */
-const MISBEHAVE_FILE = '/tmp/infra-lab-misbehave.json';
-/** A release that is broken: its requests fail, while its health check passes. */
-const brokenVersion = /-broken$/.test(config.version);
-let misbehave: { errorPercent?: number; delayMs?: number } = {};
+let misbehave: Misbehaviour = {};
 
 /** Reads what the fault asks for; no file (heal removed it) means behave. */
 function readMisbehaviour(): void {
   try {
-    const m = JSON.parse(fs.readFileSync(MISBEHAVE_FILE, 'utf8')) as typeof misbehave;
+    const m = JSON.parse(fs.readFileSync(MISBEHAVE_FILE, 'utf8')) as Misbehaviour;
     misbehave = { errorPercent: Number(m.errorPercent) || undefined, delayMs: Number(m.delayMs) || undefined };
   } catch {
     misbehave = {};
@@ -264,10 +260,10 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse): Prom
     send(res, 200, 'text/plain; version=0.0.4', `${lines.join('\n')}\n`);
     return 200;
   }
-  if ((path === '/' || path === '/api/visits') && (brokenVersion || misbehave.errorPercent || misbehave.delayMs)) {
+  if ((path === '/' || path === '/api/visits') && (misbehave.errorPercent || misbehave.delayMs)) {
     if (misbehave.delayMs) await new Promise((r) => setTimeout(r, misbehave.delayMs));
-    if (brokenVersion || Math.random() * 100 < (misbehave.errorPercent ?? 0)) {
-      send(res, 500, 'application/json', JSON.stringify({ error: 'internal', detail: brokenVersion ? `version ${config.version} is broken` : 'a fault makes this app server fail' }));
+    if (Math.random() * 100 < (misbehave.errorPercent ?? 0)) {
+      send(res, 500, 'application/json', JSON.stringify({ error: 'internal', detail: 'a fault makes this app server fail' }));
       return 500;
     }
   }
